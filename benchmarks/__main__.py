@@ -1,0 +1,33 @@
+"""Run every benchmark module (``make bench``), or the ones named on the command line.
+
+Each module exposes ``main(argv: list[str]) -> None``, prints a comparison table against its named
+peers and writes ``benchmarks/results/<name>.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+MODULES = ["audit", "flags", "gates", "judge", "detection"]
+
+
+def main(argv: list[str]) -> int:
+    wanted = [a for a in argv if not a.startswith("-")] or MODULES
+    missing = []
+    for name in wanted:
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"benchmarks.{name}":
+                missing.append(name)
+                continue
+            raise
+        module.main([a for a in argv if a.startswith("-")])
+    if missing:
+        sys.stderr.write(f"benchmarks not present yet: {', '.join(missing)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
