@@ -1,0 +1,1 @@
+"""Adapters that implement the service ports: database, policy engine, notifiers."""

@@ -1,0 +1,108 @@
+"""The SQL unit of work: one transaction per use case; commit on success, roll back on error."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from sluicegate.adapters.db.audit_store import SqlAuditRepository
+from sluicegate.adapters.db.repositories import (
+    SqlApprovals,
+    SqlExperiments,
+    SqlSettings,
+    SqlTeams,
+    SqlTokens,
+    SqlUsers,
+)
+from sluicegate.domain.errors import Conflict
+from sluicegate.service.ports import (
+    ApprovalRepository,
+    AuditRepository,
+    ExperimentRepository,
+    SettingsRepository,
+    Signer,
+    TeamRepository,
+    TokenRepository,
+    UserRepository,
+)
+
+__all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
+
+
+class SqlUnitOfWork:
+    teams: TeamRepository
+    users: UserRepository
+    tokens: TokenRepository
+    experiments: ExperimentRepository
+    approvals: ApprovalRepository
+    settings: SettingsRepository
+    audit: AuditRepository
+
+    def __init__(
+        self, engine: Engine, signer: Signer | None, checkpoint_every: int, readonly: bool
+    ) -> None:
+        self._engine = engine
+        self._signer = signer
+        self._every = checkpoint_every
+        self._readonly = readonly
+        self._conn: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._conn
+
+    def __enter__(self) -> Self:
+        conn = self._engine.connect()
+        if self._readonly:
+            # One consistent snapshot for multi-query reads (verification pages the whole log).
+            level = "REPEATABLE READ" if conn.dialect.name == "postgresql" else None
+            conn = conn.execution_options(sluice_readonly=True)
+            if level:
+                conn = conn.execution_options(isolation_level=level)
+        conn.begin()
+        self._conn = conn
+        self.teams = SqlTeams(conn)
+        self.users = SqlUsers(conn)
+        self.tokens = SqlTokens(conn)
+        self.experiments = SqlExperiments(conn)
+        self.approvals = SqlApprovals(conn)
+        self.settings = SqlSettings(conn)
+        self.audit = SqlAuditRepository(conn, self._signer, self._every)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.connection
+        try:
+            if isinstance(exc, IntegrityError):
+                conn.rollback()
+                raise Conflict(f"the change conflicts with stored data: {exc.orig}") from exc
+            if exc_type is None and not self._readonly:
+                try:
+                    conn.commit()
+                except IntegrityError as err:
+                    raise Conflict(f"the change conflicts with stored data: {err.orig}") from err
+            else:
+                conn.rollback()
+        finally:
+            conn.close()
+            self._conn = None
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: Engine, signer: Signer | None, checkpoint_every: int) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.checkpoint_every = checkpoint_every
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.signer, self.checkpoint_every, readonly)

@@ -1,0 +1,81 @@
+"""The audit ledger over HTTP: paging with filters, export, checkpoints, verification."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from sluicegate.api.deps import Ctx, ServiceDeps, container
+from sluicegate.domain.identity import Action, authorize
+from sluicegate.service import audit as svc
+from sluicegate.service.ports import AuditFilter
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit", summary="Page the audit log (filters: entity, actor, time)")
+def page(
+    deps: ServiceDeps,
+    ctx: Ctx,
+    entity_type: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: Annotated[str | None, Query(max_length=200)] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[str | None, Query(max_length=40, description="ISO time, inclusive")] = None,
+    until: Annotated[str | None, Query(max_length=40, description="ISO time, exclusive")] = None,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    flt = AuditFilter(entity_type, entity_id, actor, since, until, after_seq, limit)
+    events = svc.page(deps, ctx, flt)
+    return {
+        "items": [e.to_export() for e in events],
+        "next_after_seq": events[-1].seq if len(events) == limit else None,
+    }
+
+
+@router.get("/audit/export", summary="The whole log as JSON lines (events and checkpoints)")
+def export(deps: ServiceDeps, ctx: Ctx) -> StreamingResponse:
+    authorize(ctx.principal, Action.AUDIT_READ)
+    with deps.uow(readonly=True) as uow:
+        checkpoints = {c.tree_size: c for c in uow.audit.checkpoints()}
+
+    def lines() -> Iterator[bytes]:
+        for event in svc.export(deps, ctx):
+            yield (json.dumps(event.to_export(), ensure_ascii=False) + "\n").encode()
+            cp = checkpoints.get(event.seq)
+            if cp is not None:
+                yield (json.dumps({"checkpoint": cp.to_dict()}) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+@router.get("/audit/checkpoints")
+def list_checkpoints(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    authorize(ctx.principal, Action.AUDIT_READ)
+    with deps.uow(readonly=True) as uow:
+        return {"items": [c.to_dict() for c in uow.audit.checkpoints()]}
+
+
+@router.post("/audit/checkpoints", status_code=201, summary="Sign a checkpoint now (admin)")
+def create_checkpoint(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    cp = svc.checkpoint(deps, ctx)
+    return {"checkpoint": cp.to_dict() if cp else None}
+
+
+@router.get("/audit/public-keys", response_class=PlainTextResponse)
+def public_keys(request: Request, deps: ServiceDeps, ctx: Ctx) -> str:
+    authorize(ctx.principal, Action.AUDIT_READ)
+    del request
+    with deps.uow(readonly=True) as uow:
+        return "".join(uow.audit.public_keys())
+
+
+@router.post("/audit/verify", summary="Verify the whole chain and every checkpoint signature")
+def verify(request: Request, ctx: Ctx) -> dict[str, Any]:
+    authorize(ctx.principal, Action.AUDIT_READ)
+    c = container(request)
+    return svc.verify(c.deps, c.verifier()).to_dict()

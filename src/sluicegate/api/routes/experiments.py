@@ -1,0 +1,99 @@
+"""Experiments: intake (YAML or JSON), the ranked queue, approvals and transitions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.documents import parse_document
+from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.service import experiments as svc
+
+router = APIRouter(tags=["experiments"])
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+_PROPOSAL_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "An experiment proposal (docs/proposal.md), as JSON or YAML.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    domain: str
+    comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str
+    reason: Reason | None = None
+    expected_version: int | None = None
+
+
+@router.get("/experiments", summary="The intake queue, ranked by weighted priority score")
+def list_experiments(
+    deps: ServiceDeps,
+    ctx: Ctx,
+    state: Annotated[str | None, Query(max_length=32)] = None,
+    team: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    items = svc.list_queue(deps, ctx, state=state, team=team)
+    return {"items": [svc.experiment_dict(e) for e in items]}
+
+
+@router.post("/experiments", status_code=201, openapi_extra=_PROPOSAL_BODY)
+async def propose(request: Request, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    document = parse_document(await request.body(), request.headers.get("content-type"))
+    exp = await run_in_threadpool(svc.propose, deps, ctx, document)
+    return svc.experiment_dict(exp, [])
+
+
+@router.get("/experiments/{key}")
+def show(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    exp, approvals = svc.get(deps, ctx, key)
+    return svc.experiment_dict(exp, approvals)
+
+
+@router.post("/experiments/{key}/approvals", status_code=201)
+def approve(key: str, body: ApprovalIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    svc.approve(deps, ctx, key, body.domain, body.comment)
+    exp, approvals = svc.get(deps, ctx, key)
+    return svc.experiment_dict(exp, approvals)
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidInput(
+            "If-Match must carry the experiment version",
+            errors=[FieldError("If-Match", 'expected a version such as "3"')],
+        )
+    return int(raw)
+
+
+@router.post("/experiments/{key}/transitions")
+def transition(
+    key: str,
+    body: TransitionIn,
+    deps: ServiceDeps,
+    ctx: Ctx,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    expected = body.expected_version if body.expected_version is not None else _if_match(if_match)
+    svc.transition(deps, ctx, key, body.to, reason=body.reason, expected_version=expected)
+    exp, approvals = svc.get(deps, ctx, key)
+    return svc.experiment_dict(exp, approvals)

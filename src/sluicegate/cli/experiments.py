@@ -1,0 +1,135 @@
+"""``sluice experiment ...``: client commands over the API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sluicegate.cli.common import JsonOpt, client_session
+from sluicegate.cli.exits import ExitCode
+from sluicegate.cli.output import CliError, emit_json, out, table
+
+app = typer.Typer(help="Propose experiments and move them through their lifecycle.")
+
+
+def _read(path: str) -> tuple[bytes, str]:
+    if path == "-":
+        return sys.stdin.buffer.read(), "application/yaml"
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}", ExitCode.USAGE) from exc
+    return data, "application/json" if p.suffix.lower() == ".json" else "application/yaml"
+
+
+def _summary(exp: dict[str, Any]) -> None:
+    risk = exp["risk"]
+    out.print(f"[bold]{exp['key']}[/] - {exp['title']}")
+    out.print(f"  state: {exp['state']} (version {exp['version']})   team: {exp['owner_team']}")
+    out.print(f"  risk: [bold]{risk['level']}[/] by {risk['decided_by']}: {risk['explanation']}")
+    out.print(f"  required sign-offs: {', '.join(risk['required_signoffs']) or 'none'}")
+    if "missing_signoffs" in exp:
+        out.print(f"  missing sign-offs: {', '.join(exp['missing_signoffs']) or 'none'}")
+    out.print(f"  required evidence: {', '.join(risk['required_evidence']) or 'none'}")
+    out.print(f"  priority score: {exp['priority_score']}")
+    out.print(f"  next: {', '.join(exp['allowed_transitions']) or 'none (final)'}")
+    for a in exp.get("approvals", []):
+        out.print(f"  approved by {a['reviewer']} for {a['domain']} at {a['created_at']}")
+
+
+@app.command("propose")
+def propose(
+    file: Annotated[
+        str, typer.Option("-f", "--file", help="Proposal in YAML or JSON ('-' = stdin).")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Submit a proposal; intake refuses one without a risk assessment or rollback plan."""
+    with client_session(as_json) as client:
+        data, ctype = _read(file)
+        exp = client.request(
+            "POST", "/api/v1/experiments", content=data, headers={"content-type": ctype}
+        )
+    if as_json:
+        emit_json(exp)
+    else:
+        _summary(exp)
+
+
+@app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option(help="Only this state.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this owner team.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The queue, ranked by weighted priority score."""
+    params = {k: v for k, v in {"state": state, "team": team}.items() if v}
+    with client_session(as_json) as client:
+        items = client.request("GET", "/api/v1/experiments", params=params)["items"]
+    if as_json:
+        emit_json(items)
+        return
+    rows = [
+        (e["key"], e["state"], e["risk"]["level"], e["priority_score"], e["owner_team"], e["title"])
+        for e in items
+    ]
+    table("Experiments", ["key", "state", "risk", "score", "team", "title"], rows)
+
+
+@app.command("show")
+def show(key: str, as_json: JsonOpt = False) -> None:
+    """One experiment with its risk explanation and sign-offs."""
+    with client_session(as_json) as client:
+        exp = client.request("GET", f"/api/v1/experiments/{key}")
+    if as_json:
+        emit_json(exp)
+    else:
+        _summary(exp)
+
+
+@app.command("approve")
+def approve(
+    key: str,
+    domain: Annotated[str, typer.Option(help="Your reviewer domain for this sign-off.")],
+    comment: Annotated[str, typer.Option(help="Why you approve.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign off an experiment in one reviewer domain (never your own proposal)."""
+    with client_session(as_json) as client:
+        exp = client.request(
+            "POST",
+            f"/api/v1/experiments/{key}/approvals",
+            json={"domain": domain, "comment": comment},
+        )
+    if as_json:
+        emit_json(exp)
+    else:
+        _summary(exp)
+
+
+@app.command("transition")
+def transition(
+    key: str,
+    to: Annotated[str, typer.Argument(help="Target state, e.g. approved, sandbox, rolled-back.")],
+    reason: Annotated[str | None, typer.Option(help="Why (required for exits).")] = None,
+    expected_version: Annotated[
+        int | None, typer.Option(help="Fail with exit 7 unless the experiment is at this version.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move an experiment to another state; an invalid move names the allowed ones."""
+    body: dict[str, Any] = {"to": to}
+    if reason:
+        body["reason"] = reason
+    if expected_version is not None:
+        body["expected_version"] = expected_version
+    with client_session(as_json) as client:
+        exp = client.request("POST", f"/api/v1/experiments/{key}/transitions", json=body)
+    if as_json:
+        emit_json(exp)
+    else:
+        _summary(exp)

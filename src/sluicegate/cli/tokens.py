@@ -1,0 +1,69 @@
+"""``sluice token ...``: issue, list and revoke API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from sluicegate.cli.common import JsonOpt, client_session
+from sluicegate.cli.output import emit_json, err, out, table
+
+app = typer.Typer(help="Issue, list and revoke API tokens.")
+
+
+@app.command("create")
+def create(
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    role: Annotated[str | None, typer.Option(help="viewer|contributor|reviewer|admin")] = None,
+    user: Annotated[str | None, typer.Option(help="Issue for another user (admin).")] = None,
+    expires_in_days: Annotated[int | None, typer.Option(help="Lifetime in days.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issue a token; its secret is printed once and never stored."""
+    body: dict[str, Any] = {"name": name}
+    for key, value in (("role", role), ("username", user), ("expires_in_days", expires_in_days)):
+        if value is not None:
+            body[key] = value
+    with client_session(as_json) as client:
+        token = client.request("POST", "/api/v1/tokens", json=body)
+    if as_json:
+        emit_json(token)
+        return
+    out.print(token["token"])
+    err.print(
+        f"token {token['id']} ({token['role']}, expires {token['expires_at'] or 'never'}); "
+        "store it now: it is not shown again"
+    )
+
+
+@app.command("list")
+def list_(
+    user: Annotated[str | None, typer.Option(help="Another user's tokens (admin).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    params = {"username": user} if user else {}
+    with client_session(as_json) as client:
+        items = client.request("GET", "/api/v1/tokens", params=params)["items"]
+    if as_json:
+        emit_json(items)
+        return
+    rows = [
+        (t["id"], t["name"], t["prefix"] + "...", t["role"], t["expires_at"], t["revoked_at"])
+        for t in items
+    ]
+    table("Tokens", ["id", "name", "prefix", "role", "expires", "revoked"], rows)
+
+
+@app.command("revoke")
+def revoke(
+    token_id: str,
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    with client_session(as_json) as client:
+        token = client.request("POST", f"/api/v1/tokens/{token_id}/revoke", json={"reason": reason})
+    if as_json:
+        emit_json(token)
+    else:
+        out.print(f"revoked token {token['id']} at {token['revoked_at']}")

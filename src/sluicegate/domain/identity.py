@@ -1,0 +1,123 @@
+"""Users, teams, roles, reviewer domains and the authorisation matrix.
+
+Roles are ordered: viewer < contributor < reviewer < admin; each role can do what the roles below it
+can. Approving in a reviewer domain needs the reviewer (or admin) role *and* that domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sluicegate.domain.errors import Forbidden
+
+__all__ = [
+    "PERMISSIONS",
+    "Action",
+    "Principal",
+    "ReviewerDomain",
+    "Role",
+    "authorize",
+    "role_allows",
+]
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    CONTRIBUTOR = "contributor"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_RANK = {Role.VIEWER: 0, Role.CONTRIBUTOR: 1, Role.REVIEWER: 2, Role.ADMIN: 3}
+
+
+class ReviewerDomain(StrEnum):
+    SECURITY = "security"
+    COMPLIANCE = "compliance"
+    OPERATIONS = "operations"
+    PRODUCT = "product"
+    ARCHITECTURE = "architecture"
+
+
+class Action(StrEnum):
+    """Every action the API authorises. The role x action matrix is tested exhaustively."""
+
+    TEAM_READ = "team:read"
+    TEAM_WRITE = "team:write"
+    USER_READ = "user:read"
+    USER_WRITE = "user:write"
+    TOKEN_CREATE_OWN = "token:create-own"  # noqa: S105 - an action name, not a secret
+    TOKEN_MANAGE = "token:manage"  # noqa: S105 - an action name, not a secret
+    EXPERIMENT_READ = "experiment:read"
+    EXPERIMENT_PROPOSE = "experiment:propose"
+    EXPERIMENT_UPDATE = "experiment:update"
+    EXPERIMENT_TRANSITION = "experiment:transition"
+    EXPERIMENT_APPROVE = "experiment:approve"
+    EXPERIMENT_REJECT = "experiment:reject"
+    AUDIT_READ = "audit:read"
+    AUDIT_CHECKPOINT = "audit:checkpoint"
+    RISK_MATRIX_READ = "risk-matrix:read"
+    RISK_MATRIX_WRITE = "risk-matrix:write"
+    SETTINGS_WRITE = "settings:write"
+
+
+#: The minimum role for each action.
+PERMISSIONS: Mapping[Action, Role] = {
+    Action.TEAM_READ: Role.VIEWER,
+    Action.TEAM_WRITE: Role.ADMIN,
+    Action.USER_READ: Role.VIEWER,
+    Action.USER_WRITE: Role.ADMIN,
+    Action.TOKEN_CREATE_OWN: Role.VIEWER,
+    Action.TOKEN_MANAGE: Role.ADMIN,
+    Action.EXPERIMENT_READ: Role.VIEWER,
+    Action.EXPERIMENT_PROPOSE: Role.CONTRIBUTOR,
+    Action.EXPERIMENT_UPDATE: Role.CONTRIBUTOR,
+    Action.EXPERIMENT_TRANSITION: Role.CONTRIBUTOR,
+    Action.EXPERIMENT_APPROVE: Role.REVIEWER,
+    Action.EXPERIMENT_REJECT: Role.REVIEWER,
+    Action.AUDIT_READ: Role.REVIEWER,
+    Action.AUDIT_CHECKPOINT: Role.ADMIN,
+    Action.RISK_MATRIX_READ: Role.VIEWER,
+    Action.RISK_MATRIX_WRITE: Role.ADMIN,
+    Action.SETTINGS_WRITE: Role.ADMIN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: a user, seen through the token they presented (whose role may be lower)."""
+
+    user_id: str
+    username: str
+    role: Role
+    domains: frozenset[ReviewerDomain] = field(default_factory=frozenset)
+    teams: frozenset[str] = field(default_factory=frozenset)
+    token_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """The actor string written into audit events."""
+        return f"user:{self.username}"
+
+
+def role_allows(role: Role, action: Action) -> bool:
+    return role.at_least(PERMISSIONS[action])
+
+
+def authorize(principal: Principal, action: Action) -> None:
+    """Raise :class:`Forbidden` unless the principal's role allows ``action``."""
+    if not role_allows(principal.role, action):
+        needed = PERMISSIONS[action]
+        raise Forbidden(
+            f"{principal.username} (role {principal.role}) may not {action}: "
+            f"it needs role {needed} or higher"
+        )

@@ -1,0 +1,191 @@
+"""Demo data for ``make run``: teams, users and experiments in several stages, with history.
+
+Everything goes through the ordinary use cases, so the demo's audit ledger is a real one.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sluicegate.domain.identity import Principal, ReviewerDomain, Role
+from sluicegate.service import experiments, identity
+from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.ports import UserRecord
+
+__all__ = ["load_demo"]
+
+_USERS: list[tuple[str, str, Role, list[ReviewerDomain], list[str]]] = [
+    ("alice", "Alice Contributor", Role.CONTRIBUTOR, [], ["payments"]),
+    ("mallory", "Mallory Search", Role.CONTRIBUTOR, [], ["search"]),
+    (
+        "bob",
+        "Bob Security",
+        Role.REVIEWER,
+        [ReviewerDomain.SECURITY, ReviewerDomain.COMPLIANCE],
+        [],
+    ),
+    (
+        "carol",
+        "Carol Operations",
+        Role.REVIEWER,
+        [ReviewerDomain.OPERATIONS, ReviewerDomain.PRODUCT],
+        ["platform"],
+    ),
+    ("dave", "Dave Architect", Role.REVIEWER, [ReviewerDomain.ARCHITECTURE], []),
+    ("erin", "Erin Viewer", Role.VIEWER, [], []),
+]
+
+
+def _proposal(
+    key: str, title: str, team: str, risk: tuple[str, str, str], **extra: Any
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "key": key,
+        "title": title,
+        "summary": f"{title} for a segment of users.",
+        "hypothesis": f"{title} improves the target KPI without raising errors.",
+        "kind": "feature",
+        "category": "greenfield",
+        "owner_team": team,
+        "services": [key.split("-", maxsplit=1)[0]],
+        "risk": {
+            "data_classification": risk[0],
+            "user_impact": risk[1],
+            "system_criticality": risk[2],
+        },
+        "rollback_plan": {
+            "steps": [f"Set the {key} flag to off", "Confirm error rate is back to baseline"],
+            "automated": True,
+            "expected_minutes": 5,
+        },
+        "success_criteria": [{"metric": "conversion_rate", "target": "+2%"}],
+        "links": {"ticket": f"https://tracker.example/{key.upper()}"},
+    }
+    doc.update(extra)
+    return doc
+
+
+def _ctx(user: UserRecord) -> RequestContext:
+    return RequestContext(
+        Principal(
+            user.id,
+            user.username,
+            user.role,
+            domains=user.domains,
+            teams=user.teams,
+        ),
+        request_id="demo-seed",
+    )
+
+
+def _sign_all(deps: Deps, reviewers: dict[str, RequestContext], key: str) -> None:
+    exp, approvals = experiments.get(deps, reviewers["bob"], key)
+    for domain in experiments.missing_signoffs(exp, approvals):
+        who = next(
+            name
+            for name, ctx in reviewers.items()
+            if ReviewerDomain(domain) in ctx.principal.domains
+        )
+        experiments.approve(deps, reviewers[who], key, domain, "looks good (demo)")
+
+
+def load_demo(deps: Deps, admin: RequestContext) -> list[str]:
+    """Create the demo organisation; returns the experiment keys."""
+    for key, name in (("payments", "Payments"), ("search", "Search"), ("platform", "Platform")):
+        identity.create_team(deps, admin, key, name)
+    users = {
+        username: identity.create_user(
+            deps, admin, username, display, role, frozenset(domains), teams
+        )
+        for username, display, role, domains, teams in _USERS
+    }
+    # The admin holds every domain; count them as reviewers for the demo's missing domains.
+    reviewers = {name: _ctx(users[name]) for name in ("bob", "carol", "dave")}
+    reviewers["admin"] = admin
+    alice, mallory = _ctx(users["alice"]), _ctx(users["mallory"])
+    soon = deps.clock.now() + timedelta(days=90)
+
+    experiments.propose(
+        deps,
+        alice,
+        _proposal(
+            "checkout-redesign",
+            "Checkout redesign",
+            "payments",
+            ("internal", "segment", "high"),
+            budget={"amount": 5000, "currency": "EUR"},
+            expires_at=soon.isoformat(),
+            priority={"value": 5, "strategic_fit": 4, "cost": 2, "time_to_learn": 2},
+        ),
+    )
+    _sign_all(deps, reviewers, "checkout-redesign")
+    for state in ("approved", "sandbox", "staging"):
+        experiments.transition(deps, alice, "checkout-redesign", state)
+
+    experiments.propose(
+        deps,
+        mallory,
+        _proposal(
+            "search-ranking-v2",
+            "Search ranking v2",
+            "search",
+            ("confidential", "all", "medium"),
+            priority={"value": 4, "strategic_fit": 5, "cost": 3, "time_to_learn": 3},
+        ),
+    )
+    experiments.approve(deps, reviewers["carol"], "search-ranking-v2", "product", "worth a try")
+
+    experiments.propose(
+        deps,
+        alice,
+        _proposal(
+            "payments-ci-cache",
+            "CI cache trial for payments",
+            "payments",
+            ("public", "none", "low"),
+            kind="tool-trial",
+            category="tech-debt",
+            budget={"amount": 800, "currency": "EUR"},
+        ),
+    )
+    _sign_all(deps, reviewers, "payments-ci-cache")
+    for state in ("approved", "sandbox", "staging", "canary", "rollout", "general-availability"):
+        experiments.transition(deps, alice, "payments-ci-cache", state)
+
+    experiments.propose(
+        deps,
+        alice,
+        _proposal(
+            "payments-pii-export",
+            "Export card holder data to analytics",
+            "payments",
+            ("restricted-pii", "all", "mission-critical"),
+        ),
+    )
+    experiments.transition(
+        deps,
+        reviewers["bob"],
+        "payments-pii-export",
+        "rejected",
+        reason="Restricted PII may not leave the compliant environment.",
+    )
+
+    experiments.propose(
+        deps,
+        mallory,
+        _proposal(
+            "search-typeahead",
+            "Typeahead suggestions",
+            "search",
+            ("internal", "internal", "low"),
+            expires_at=(deps.clock.now() + timedelta(seconds=1)).isoformat(),
+        ),
+    )
+    return [
+        "checkout-redesign",
+        "search-ranking-v2",
+        "payments-ci-cache",
+        "payments-pii-export",
+        "search-typeahead",
+    ]

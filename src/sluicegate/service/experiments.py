@@ -1,0 +1,355 @@
+"""Experiment use cases: intake, the ranked queue, approvals, transitions and expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from sluicegate.domain import lifecycle
+from sluicegate.domain.errors import (
+    ApprovalRequired,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SelfApproval,
+)
+from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
+from sluicegate.domain.lifecycle import State
+from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights, score
+from sluicegate.domain.proposal import Proposal, parse_proposal
+from sluicegate.domain.risk import RiskLevel
+from sluicegate.service.auditing import record
+from sluicegate.service.context import SYSTEM, Deps, RequestContext
+from sluicegate.service.ports import ApprovalRecord, ExperimentRecord, UnitOfWork
+
+__all__ = [
+    "approve",
+    "experiment_dict",
+    "expire_due",
+    "get",
+    "list_queue",
+    "missing_signoffs",
+    "priority_weights",
+    "propose",
+    "set_priority_weights",
+    "transition",
+]
+
+
+def priority_weights(uow: UnitOfWork) -> PriorityWeights:
+    stored = uow.settings.get("priority_weights")
+    return DEFAULT_WEIGHTS if stored is None else PriorityWeights.from_dict(stored)
+
+
+def _inputs(proposal_doc: Mapping[str, Any]) -> PriorityInputs:
+    p = proposal_doc.get("priority") or {}
+    return PriorityInputs(
+        value=int(p.get("value", 3)),
+        strategic_fit=int(p.get("strategic_fit", 3)),
+        cost=int(p.get("cost", 3)),
+        time_to_learn=int(p.get("time_to_learn", 3)),
+    )
+
+
+def experiment_dict(
+    exp: ExperimentRecord, approvals: list[ApprovalRecord] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": exp.id,
+        "key": exp.key,
+        "title": exp.title,
+        "owner_team": exp.owner_team,
+        "state": exp.state,
+        "version": exp.version,
+        "risk": exp.assessment,
+        "priority_score": exp.priority_score,
+        "proposal": exp.document,
+        "proposer_id": exp.proposer_id,
+        "created_at": exp.created_at.isoformat(),
+        "updated_at": exp.updated_at.isoformat(),
+        "expires_at": exp.expires_at.isoformat() if exp.expires_at else None,
+        "allowed_transitions": [s.value for s in lifecycle.allowed_from(State(exp.state))],
+    }
+    if approvals is not None:
+        out["approvals"] = [
+            {
+                "reviewer": a.reviewer,
+                "domain": a.domain.value,
+                "decision": a.decision,
+                "comment": a.comment,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in approvals
+        ]
+        out["missing_signoffs"] = missing_signoffs(exp, approvals)
+    return out
+
+
+def _audit_view(exp: ExperimentRecord) -> dict[str, Any]:
+    """What the ledger records of an experiment (the full state, minus timestamps it has)."""
+    return {
+        "key": exp.key,
+        "state": exp.state,
+        "version": exp.version,
+        "risk_level": exp.risk_level,
+        "priority_score": exp.priority_score,
+        "proposal": exp.document,
+        "assessment": exp.assessment,
+    }
+
+
+def _require_team(principal: Principal, team: str) -> None:
+    if principal.role.at_least(Role.REVIEWER) or team in principal.teams:
+        return
+    raise Forbidden(
+        f"{principal.username} is not a member of team {team!r}",
+        hint="Contributors act on their own teams' experiments; ask an admin to add you.",
+    )
+
+
+def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentRecord:
+    authorize(ctx.principal, Action.EXPERIMENT_PROPOSE)
+    proposal: Proposal = parse_proposal(document)
+    _require_team(ctx.principal, proposal.owner_team)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        if uow.teams.get_by_key(proposal.owner_team) is None:
+            raise InvalidInput(
+                f"unknown team {proposal.owner_team!r}",
+                errors=[FieldError("owner_team", "no such team")],
+            )
+        if uow.experiments.get_by_key(proposal.key) is not None:
+            raise Conflict(
+                f"an experiment with key {proposal.key!r} already exists",
+                hint="Choose another key.",
+            )
+        assessment = deps.risk_matrix(uow).assess(proposal.risk.factors())
+        doc = proposal.to_document()
+        exp = ExperimentRecord(
+            id=deps.ids.new_id(),
+            key=proposal.key,
+            title=proposal.title,
+            owner_team=proposal.owner_team,
+            state=State.PROPOSED.value,
+            risk_level=assessment.level.value,
+            priority_score=score(_inputs(doc), assessment.level, priority_weights(uow)),
+            proposer_id=ctx.principal.user_id,
+            document=doc,
+            assessment=assessment.to_dict(),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            expires_at=proposal.expires_at,
+        )
+        uow.experiments.add(exp)
+        record(deps, uow, ctx, "experiment.create", "experiment", exp.key, after=_audit_view(exp))
+    return exp
+
+
+def _load(uow: UnitOfWork, key: str) -> ExperimentRecord:
+    exp = uow.experiments.get_by_key(key)
+    if exp is None:
+        raise NotFound(f"experiment {key!r} not found", hint="`sluice experiment list` shows keys.")
+    return exp
+
+
+def get(deps: Deps, ctx: RequestContext, key: str) -> tuple[ExperimentRecord, list[ApprovalRecord]]:
+    authorize(ctx.principal, Action.EXPERIMENT_READ)
+    with deps.uow(readonly=True) as uow:
+        exp = _load(uow, key)
+        return exp, uow.approvals.for_experiment(exp.id)
+
+
+def list_queue(
+    deps: Deps, ctx: RequestContext, state: str | None = None, team: str | None = None
+) -> list[ExperimentRecord]:
+    """Experiments ranked by weighted priority score (highest first)."""
+    authorize(ctx.principal, Action.EXPERIMENT_READ)
+    if state is not None and state not in {s.value for s in State}:
+        raise InvalidInput(
+            f"unknown state {state!r}",
+            errors=[FieldError("state", f"one of {', '.join(s.value for s in State)}")],
+        )
+    with deps.uow(readonly=True) as uow:
+        return uow.experiments.query(state=state, team=team)
+
+
+def missing_signoffs(exp: ExperimentRecord, approvals: list[ApprovalRecord]) -> list[str]:
+    required = list(exp.assessment.get("required_signoffs", []))
+    have = {a.domain.value for a in approvals if a.decision == "approve"}
+    return [d for d in required if d not in have]
+
+
+def approve(
+    deps: Deps,
+    ctx: RequestContext,
+    key: str,
+    domain: str,
+    comment: str = "",
+) -> ApprovalRecord:
+    """Record a sign-off in one reviewer domain. The proposer can never approve."""
+    authorize(ctx.principal, Action.EXPERIMENT_APPROVE)
+    try:
+        reviewer_domain = ReviewerDomain(domain)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown reviewer domain {domain!r}",
+            errors=[FieldError("domain", f"one of {', '.join(d.value for d in ReviewerDomain)}")],
+        ) from None
+    if reviewer_domain not in ctx.principal.domains:
+        raise Forbidden(
+            f"{ctx.principal.username} does not hold the {domain} reviewer domain",
+            hint="Ask a reviewer who holds that domain.",
+        )
+    with deps.uow() as uow:
+        exp = _load(uow, key)
+        if exp.proposer_id == ctx.principal.user_id:
+            raise SelfApproval(f"{ctx.principal.username} proposed {key!r} and cannot approve it")
+        if exp.state != State.PROPOSED.value:
+            raise Conflict(
+                f"{key!r} is {exp.state}; sign-offs are taken while it is proposed",
+                hint="Stage approvals arrive with promotion gates.",
+            )
+        if any(
+            a.reviewer_id == ctx.principal.user_id and a.domain == reviewer_domain
+            for a in uow.approvals.for_experiment(exp.id)
+        ):
+            raise Conflict(f"{ctx.principal.username} already signed off {key!r} for {domain}")
+        approval = ApprovalRecord(
+            id=deps.ids.new_id(),
+            experiment_id=exp.id,
+            reviewer_id=ctx.principal.user_id,
+            reviewer=ctx.principal.username,
+            domain=reviewer_domain,
+            decision="approve",
+            comment=comment,
+            created_at=deps.clock.now(),
+        )
+        uow.approvals.add(approval)
+        record(
+            deps,
+            uow,
+            ctx,
+            "experiment.approve",
+            "experiment",
+            key,
+            after={"domain": domain, "reviewer": ctx.principal.username, "comment": comment},
+        )
+    return approval
+
+
+def transition(
+    deps: Deps,
+    ctx: RequestContext,
+    key: str,
+    target: str,
+    *,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> ExperimentRecord:
+    try:
+        to = State(target)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown state {target!r}",
+            errors=[FieldError("to", f"one of {', '.join(s.value for s in State)}")],
+        ) from None
+    authorize(
+        ctx.principal,
+        Action.EXPERIMENT_REJECT if to is State.REJECTED else Action.EXPERIMENT_TRANSITION,
+    )
+    with deps.uow() as uow:
+        exp = _load(uow, key)
+        _require_team(ctx.principal, exp.owner_team)
+        if expected_version is not None and expected_version != exp.version:
+            raise Conflict(
+                f"{key!r} is at version {exp.version}, not {expected_version}",
+            )
+        lifecycle.check(State(exp.state), to)
+        if to is State.APPROVED:
+            missing = missing_signoffs(exp, uow.approvals.for_experiment(exp.id))
+            if missing:
+                raise ApprovalRequired(
+                    f"{key!r} (risk {exp.risk_level}) still needs sign-off from: "
+                    + ", ".join(missing),
+                    missing=missing,
+                )
+        if to in {State.REJECTED, State.ROLLED_BACK, State.RETIRED} and not reason:
+            raise InvalidInput(
+                f"moving to {to.value} needs a reason",
+                errors=[FieldError("reason", "required for this transition")],
+            )
+        updated = replace(exp, state=to.value, version=exp.version + 1, updated_at=deps.clock.now())
+        if not uow.experiments.update(updated, exp.version):
+            raise Conflict(f"{key!r} was changed by someone else; reload and retry")
+        record(
+            deps,
+            uow,
+            ctx,
+            "experiment.transition",
+            "experiment",
+            key,
+            before={"state": exp.state, "version": exp.version},
+            after={"state": updated.state, "version": updated.version},
+            reason=reason,
+        )
+    return updated
+
+
+def set_priority_weights(
+    deps: Deps, ctx: RequestContext, weights: Mapping[str, Any]
+) -> PriorityWeights:
+    """Replace the priority weights and re-score every experiment, in one audited transaction."""
+    authorize(ctx.principal, Action.SETTINGS_WRITE)
+    new = PriorityWeights.from_dict(weights)
+    with deps.uow() as uow:
+        old = priority_weights(uow)
+        uow.settings.put("priority_weights", new.to_dict(), deps.clock.now())
+        for exp in uow.experiments.query():
+            rescored = score(_inputs(exp.document), RiskLevel(exp.risk_level), new)
+            if rescored != exp.priority_score:
+                changed = replace(exp, priority_score=rescored, version=exp.version + 1)
+                if not uow.experiments.update(changed, exp.version):
+                    raise Conflict(f"{exp.key!r} changed while re-scoring; retry")
+        record(
+            deps,
+            uow,
+            ctx,
+            "settings.update",
+            "settings",
+            "priority_weights",
+            before=old.to_dict(),
+            after=new.to_dict(),
+        )
+    return new
+
+
+def expire_due(deps: Deps) -> list[str]:
+    """Move every active experiment past its expiry to expired (the time-box job)."""
+    ctx = RequestContext(SYSTEM, actor_override="system:expiry")
+    now = deps.clock.now()
+    expired: list[str] = []
+    with deps.uow() as uow:
+        active = [s.value for s in lifecycle.ACTIVE_STATES if s is not State.GENERAL_AVAILABILITY]
+        for exp in uow.experiments.due_for_expiry(now, active):
+            updated = replace(
+                exp, state=State.EXPIRED.value, version=exp.version + 1, updated_at=now
+            )
+            if not uow.experiments.update(updated, exp.version):
+                continue  # changed concurrently; the next run looks again
+            record(
+                deps,
+                uow,
+                ctx,
+                "experiment.transition",
+                "experiment",
+                exp.key,
+                before={"state": exp.state, "version": exp.version},
+                after={"state": updated.state, "version": updated.version},
+                reason=f"time-box expired at {exp.expires_at.isoformat() if exp.expires_at else '?'}",
+            )
+            expired.append(exp.key)
+    return expired

@@ -1,0 +1,319 @@
+"""Use cases for teams, users and API tokens, and token authentication.
+
+Tokens are ``sg_`` plus 32 random bytes (URL-safe base64). Only their SHA-256 is stored: a token
+carries 256 bits of entropy, so a fast hash is safe and keeps authentication cheap on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sluicegate.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
+from sluicegate.service.auditing import record
+from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.ports import TeamRecord, TokenRecord, UnitOfWork, UserRecord
+
+__all__ = [
+    "IssuedToken",
+    "authenticate",
+    "create_team",
+    "create_user",
+    "hash_token",
+    "init_admin",
+    "issue_local_token",
+    "issue_token",
+    "list_teams",
+    "list_tokens",
+    "list_users",
+    "revoke_token",
+    "team_dict",
+    "token_dict",
+    "user_dict",
+]
+
+TOKEN_PREFIX = "sg_"  # noqa: S105 - the public prefix of every token, not a secret
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    record: TokenRecord
+    secret: str
+
+
+def team_dict(t: TeamRecord) -> dict[str, Any]:
+    return {"id": t.id, "key": t.key, "name": t.name, "created_at": t.created_at.isoformat()}
+
+
+def user_dict(u: UserRecord) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role.value,
+        "domains": sorted(d.value for d in u.domains),
+        "teams": sorted(u.teams),
+        "disabled": u.disabled,
+        "created_at": u.created_at.isoformat(),
+    }
+
+
+def token_dict(t: TokenRecord) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "user_id": t.user_id,
+        "name": t.name,
+        "prefix": t.prefix,
+        "role": t.role.value,
+        "created_at": t.created_at.isoformat(),
+        "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+    }
+
+
+def authenticate(deps: Deps, token: str | None) -> Principal:
+    """Map a presented token to a principal, or raise :class:`Unauthenticated`."""
+    if not token:
+        raise Unauthenticated("no API token was presented")
+    with deps.uow(readonly=True) as uow:
+        record_ = uow.tokens.find_by_hash(hash_token(token))
+        if record_ is None:
+            raise Unauthenticated("the API token is not valid")
+        if record_.revoked_at is not None:
+            raise Unauthenticated("the API token was revoked")
+        if record_.expires_at is not None and record_.expires_at <= deps.clock.now():
+            raise Unauthenticated(
+                "the API token has expired", hint="Create a new one with `sluice token create`."
+            )
+        user = uow.users.get(record_.user_id)
+        if user is None or user.disabled:
+            raise Unauthenticated("the token's user is disabled")
+    # A token acts with its own role, which is never higher than its user's current role.
+    role = record_.role if user.role.at_least(record_.role) else user.role
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=role,
+        domains=user.domains,
+        teams=user.teams,
+        token_id=record_.id,
+    )
+
+
+def _new_user(
+    deps: Deps,
+    username: str,
+    display_name: str,
+    role: Role,
+    domains: frozenset[ReviewerDomain],
+) -> UserRecord:
+    return UserRecord(
+        id=deps.ids.new_id(),
+        username=username,
+        display_name=display_name,
+        role=role,
+        domains=domains,
+        teams=frozenset(),
+        created_at=deps.clock.now(),
+    )
+
+
+def _issue(
+    deps: Deps,
+    uow: UnitOfWork,
+    ctx: RequestContext,
+    user: UserRecord,
+    name: str,
+    role: Role,
+    expires_at: datetime | None,
+) -> IssuedToken:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = TokenRecord(
+        id=deps.ids.new_id(),
+        user_id=user.id,
+        name=name,
+        prefix=secret[:10],
+        role=role,
+        created_at=deps.clock.now(),
+        expires_at=expires_at,
+        revoked_at=None,
+    )
+    uow.tokens.add(token, hash_token(secret))
+    record(deps, uow, ctx, "token.issue", "token", token.id, after=token_dict(token))
+    return IssuedToken(token, secret)
+
+
+def init_admin(deps: Deps, username: str, display_name: str) -> tuple[UserRecord, IssuedToken]:
+    """Create the first admin (holding every reviewer domain) and its token; only once."""
+    from sluicegate.service.context import SYSTEM
+
+    with deps.uow() as uow:
+        if uow.users.count() > 0:
+            raise Conflict(
+                "this installation is already initialised",
+                hint="Use an existing admin token; `sluice token create` issues more.",
+            )
+        user = _new_user(deps, username, display_name, Role.ADMIN, frozenset(ReviewerDomain))
+        uow.users.add(user)
+        ctx = RequestContext(SYSTEM, actor_override="system:init")
+        record(deps, uow, ctx, "user.create", "user", user.id, after=user_dict(user))
+        issued = _issue(deps, uow, ctx, user, "initial admin token", Role.ADMIN, None)
+    return user, issued
+
+
+def issue_local_token(deps: Deps, username: str, name: str) -> IssuedToken:
+    """Issue a token for an existing user from a local admin command (``sluice demo``).
+
+    Only reachable by someone who can open the database directly; audited as ``system:local``.
+    """
+    from sluicegate.service.context import SYSTEM
+
+    with deps.uow() as uow:
+        user = uow.users.get_by_username(username)
+        if user is None:
+            raise NotFound(f"user {username!r} not found")
+        ctx = RequestContext(SYSTEM, actor_override="system:local")
+        return _issue(deps, uow, ctx, user, name, user.role, None)
+
+
+def create_team(deps: Deps, ctx: RequestContext, key: str, name: str) -> TeamRecord:
+    authorize(ctx.principal, Action.TEAM_WRITE)
+    with deps.uow() as uow:
+        if uow.teams.get_by_key(key) is not None:
+            raise Conflict(f"team {key!r} already exists")
+        team = TeamRecord(deps.ids.new_id(), key, name, deps.clock.now())
+        uow.teams.add(team)
+        record(deps, uow, ctx, "team.create", "team", team.key, after=team_dict(team))
+    return team
+
+
+def list_teams(deps: Deps, ctx: RequestContext) -> list[TeamRecord]:
+    authorize(ctx.principal, Action.TEAM_READ)
+    with deps.uow(readonly=True) as uow:
+        return uow.teams.list_all()
+
+
+def create_user(
+    deps: Deps,
+    ctx: RequestContext,
+    username: str,
+    display_name: str,
+    role: Role,
+    domains: frozenset[ReviewerDomain],
+    teams: list[str],
+) -> UserRecord:
+    authorize(ctx.principal, Action.USER_WRITE)
+    if domains and not role.at_least(Role.REVIEWER):
+        raise InvalidInput(
+            "only reviewers and admins hold reviewer domains",
+            errors=[FieldError("domains", f"role {role} cannot hold reviewer domains")],
+        )
+    with deps.uow() as uow:
+        if uow.users.get_by_username(username) is not None:
+            raise Conflict(f"user {username!r} already exists")
+        team_records = []
+        for i, key in enumerate(teams):
+            team = uow.teams.get_by_key(key)
+            if team is None:
+                raise InvalidInput(
+                    f"unknown team {key!r}", errors=[FieldError(f"teams[{i}]", "unknown team")]
+                )
+            team_records.append(team)
+        user = _new_user(deps, username, display_name, role, domains)
+        uow.users.add(user)
+        for team in team_records:
+            uow.teams.add_member(team.id, user.id)
+        stored = uow.users.get(user.id)
+        assert stored is not None
+        record(deps, uow, ctx, "user.create", "user", user.id, after=user_dict(stored))
+    return stored
+
+
+def list_users(deps: Deps, ctx: RequestContext) -> list[UserRecord]:
+    authorize(ctx.principal, Action.USER_READ)
+    with deps.uow(readonly=True) as uow:
+        return uow.users.list_all()
+
+
+def issue_token(
+    deps: Deps,
+    ctx: RequestContext,
+    *,
+    name: str,
+    role: Role | None = None,
+    username: str | None = None,
+    expires_in_days: int | None = None,
+) -> IssuedToken:
+    """Issue a token for yourself (any role, never above your own) or, as admin, for anyone."""
+    own = username is None or username == ctx.principal.username
+    authorize(ctx.principal, Action.TOKEN_CREATE_OWN if own else Action.TOKEN_MANAGE)
+    if expires_in_days is not None and not 1 <= expires_in_days <= deps.max_token_days:
+        raise InvalidInput(
+            "token lifetime out of range",
+            errors=[FieldError("expires_in_days", f"must be 1..{deps.max_token_days}")],
+        )
+    with deps.uow() as uow:
+        user = uow.users.get_by_username(username or ctx.principal.username)
+        if user is None:
+            raise NotFound(f"user {username!r} not found")
+        ceiling = user.role if not own else ctx.principal.role
+        wanted = role or ceiling
+        if not ceiling.at_least(wanted):
+            raise Forbidden(
+                f"cannot issue a {wanted} token: the ceiling is {ceiling}",
+                hint="A token's role can be at most its user's (and your token's) role.",
+            )
+        expires = deps.clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
+        return _issue(deps, uow, ctx, user, name, wanted, expires)
+
+
+def list_tokens(deps: Deps, ctx: RequestContext, username: str | None = None) -> list[TokenRecord]:
+    own = username is None or username == ctx.principal.username
+    authorize(ctx.principal, Action.TOKEN_CREATE_OWN if own else Action.TOKEN_MANAGE)
+    with deps.uow(readonly=True) as uow:
+        user = uow.users.get_by_username(username or ctx.principal.username)
+        if user is None:
+            raise NotFound(f"user {username!r} not found")
+        return uow.tokens.list_for_user(user.id)
+
+
+def revoke_token(deps: Deps, ctx: RequestContext, token_id: str, reason: str | None) -> TokenRecord:
+    with deps.uow() as uow:
+        token = uow.tokens.get(token_id)
+        if token is None:
+            raise NotFound(f"token {token_id!r} not found")
+        own = token.user_id == ctx.principal.user_id
+        authorize(ctx.principal, Action.TOKEN_CREATE_OWN if own else Action.TOKEN_MANAGE)
+        if token.revoked_at is not None:
+            raise Conflict(f"token {token_id!r} is already revoked")
+        now = deps.clock.now()
+        uow.tokens.revoke(token_id, now)
+        after = uow.tokens.get(token_id)
+        assert after is not None
+        record(
+            deps,
+            uow,
+            ctx,
+            "token.revoke",
+            "token",
+            token_id,
+            before=token_dict(token),
+            after=token_dict(after),
+            reason=reason,
+        )
+    return after
