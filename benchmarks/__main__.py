@@ -13,7 +13,8 @@ MODULES = ["audit", "flags", "gates", "judge", "detection"]
 
 
 def main(argv: list[str]) -> int:
-    wanted = [a for a in argv if not a.startswith("-")] or MODULES
+    wanted = [a for a in argv if a in MODULES] or MODULES
+    rest = [a for a in argv if a not in MODULES]
     missing = []
     for name in wanted:
         try:
@@ -23,7 +24,7 @@ def main(argv: list[str]) -> int:
                 missing.append(name)
                 continue
             raise
-        module.main([a for a in argv if a.startswith("-")])
+        module.main(rest)
     if missing:
         sys.stderr.write(f"benchmarks not present yet: {', '.join(missing)}\n")
     return 0

@@ -61,7 +61,9 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obje
     out = sys.stdout
     out.write(f"\n{title}\n")
     for n, row in enumerate(cells):
-        out.write("  ".join(c.rjust(w) if n else c.ljust(w) for c, w in zip(row, widths, strict=True)))
+        out.write(
+            "  ".join(c.rjust(w) if n else c.ljust(w) for c, w in zip(row, widths, strict=True))
+        )
         out.write("\n")
         if n == 0:
             out.write("  ".join("-" * w for w in widths) + "\n")

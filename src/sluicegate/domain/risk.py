@@ -2,7 +2,8 @@
 
 A :class:`RiskMatrix` gives each factor value a weight; the product of the three weights falls into
 a band that gives the base level. Escalation rules then raise the level when their conditions hold;
-the highest result wins. The :class:`RiskAssessment` explains which factor and which rule decided it.
+the highest result wins. The :class:`RiskAssessment` explains which factor and which rule decided
+it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from queue import Empty, Queue
 
 from sluicegate.domain.audit import AuditEvent, Checkpoint, VerifyReport, verify_log
 from sluicegate.domain.identity import Action, authorize
@@ -44,10 +46,48 @@ def verify(
     """Verify the chain and every checkpoint signature, reading the database in one snapshot."""
     with deps.uow(readonly=True) as uow:
         checkpoints = uow.audit.checkpoints()
-        rows = uow.audit.iter_rows(batch=20_000)
+        rows = _prefetch(uow.audit.iter_rows(batch=5_000))
         if progress is not None:
             rows = _counting(rows, progress)
         return verify_log(rows, checkpoints, check_signature)
+
+
+def _prefetch(rows: Iterator[tuple[object, ...]], depth: int = 8) -> Iterator[tuple[object, ...]]:
+    """Read rows on a second thread while this one hashes: the database drivers release the GIL
+    while they fetch, so reading and verifying overlap. Errors are re-raised here."""
+    queue: Queue[list[tuple[object, ...]] | BaseException | None] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def reader() -> None:
+        batch: list[tuple[object, ...]] = []
+        try:
+            for row in rows:
+                batch.append(row)
+                if len(batch) == 5_000:
+                    queue.put(batch)
+                    batch = []
+                    if stop.is_set():
+                        return
+            queue.put(batch)
+            queue.put(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put(exc)
+
+    thread = threading.Thread(target=reader, name="audit-prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                continue
+        thread.join()
 
 
 def _counting(

@@ -36,6 +36,7 @@ __all__ = [
     "propose",
     "set_priority_weights",
     "transition",
+    "update",
 ]
 
 
@@ -113,7 +114,6 @@ def _require_team(principal: Principal, team: str) -> None:
 def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentRecord:
     authorize(ctx.principal, Action.EXPERIMENT_PROPOSE)
     proposal: Proposal = parse_proposal(document)
-    _require_team(ctx.principal, proposal.owner_team)
     now = deps.clock.now()
     with deps.uow() as uow:
         if uow.teams.get_by_key(proposal.owner_team) is None:
@@ -121,6 +121,7 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
                 f"unknown team {proposal.owner_team!r}",
                 errors=[FieldError("owner_team", "no such team")],
             )
+        _require_team(ctx.principal, proposal.owner_team)
         if uow.experiments.get_by_key(proposal.key) is not None:
             raise Conflict(
                 f"an experiment with key {proposal.key!r} already exists",
@@ -161,6 +162,79 @@ def get(deps: Deps, ctx: RequestContext, key: str) -> tuple[ExperimentRecord, li
     with deps.uow(readonly=True) as uow:
         exp = _load(uow, key)
         return exp, uow.approvals.for_experiment(exp.id)
+
+
+_IMMUTABLE = ("key", "owner_team")
+
+
+def update(
+    deps: Deps,
+    ctx: RequestContext,
+    key: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> ExperimentRecord:
+    """Merge ``changes`` into the proposal; risk factors may change only while proposed.
+
+    The write is a compare-and-set on the version read in this transaction, so of two concurrent
+    updates one wins and the other gets :class:`Conflict`.
+    """
+    authorize(ctx.principal, Action.EXPERIMENT_UPDATE)
+    if not isinstance(changes, Mapping) or not changes:
+        raise InvalidInput("nothing to update", errors=[FieldError("body", "empty change set")])
+    for name in _IMMUTABLE:
+        if name in changes:
+            raise InvalidInput(
+                f"{name} cannot change", errors=[FieldError(name, "immutable after intake")]
+            )
+    with deps.uow() as uow:
+        exp = _load(uow, key)
+        _require_team(ctx.principal, exp.owner_team)
+        if expected_version is not None and expected_version != exp.version:
+            raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
+        if State(exp.state) in lifecycle.FINAL_STATES:
+            raise Conflict(f"{key!r} is {exp.state}; final experiments cannot change")
+        if "risk" in changes and exp.state != State.PROPOSED.value:
+            raise InvalidInput(
+                "risk factors can change only while the experiment is proposed",
+                errors=[FieldError("risk", f"the experiment is {exp.state}; propose a new one")],
+            )
+        proposal = parse_proposal({**exp.document, **changes})
+        doc = proposal.to_document()
+        assessment = (
+            deps.risk_matrix(uow).assess(proposal.risk.factors()).to_dict()
+            if "risk" in changes
+            else exp.assessment
+        )
+        updated = replace(
+            exp,
+            title=proposal.title,
+            document=doc,
+            assessment=assessment,
+            risk_level=str(assessment["level"]),
+            priority_score=score(
+                _inputs(doc), RiskLevel(assessment["level"]), priority_weights(uow)
+            ),
+            expires_at=proposal.expires_at,
+            version=exp.version + 1,
+            updated_at=deps.clock.now(),
+        )
+        if not uow.experiments.update(updated, exp.version):
+            raise Conflict(f"{key!r} was changed by someone else; reload and retry")
+        record(
+            deps,
+            uow,
+            ctx,
+            "experiment.update",
+            "experiment",
+            key,
+            before=_audit_view(exp),
+            after=_audit_view(updated),
+            reason=reason,
+        )
+    return updated
 
 
 def list_queue(
@@ -335,6 +409,7 @@ def expire_due(deps: Deps) -> list[str]:
     with deps.uow() as uow:
         active = [s.value for s in lifecycle.ACTIVE_STATES if s is not State.GENERAL_AVAILABILITY]
         for exp in uow.experiments.due_for_expiry(now, active):
+            expires_at = exp.expires_at.isoformat() if exp.expires_at else "?"
             updated = replace(
                 exp, state=State.EXPIRED.value, version=exp.version + 1, updated_at=now
             )
@@ -349,7 +424,7 @@ def expire_due(deps: Deps) -> list[str]:
                 exp.key,
                 before={"state": exp.state, "version": exp.version},
                 after={"state": updated.state, "version": updated.version},
-                reason=f"time-box expired at {exp.expires_at.isoformat() if exp.expires_at else '?'}",
+                reason=f"time-box expired at {expires_at}",
             )
             expired.append(exp.key)
     return expired

@@ -66,6 +66,23 @@ def show(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.experiment_dict(exp, approvals)
 
 
+@router.patch(
+    "/experiments/{key}",
+    summary="Change proposal fields (JSON merge); If-Match carries the expected version",
+)
+def update(
+    key: str,
+    body: dict[str, Any],
+    deps: ServiceDeps,
+    ctx: Ctx,
+    if_match: Annotated[str | None, Header()] = None,
+    reason: Annotated[str | None, Query(max_length=2000)] = None,
+) -> dict[str, Any]:
+    svc.update(deps, ctx, key, body, expected_version=_if_match(if_match), reason=reason)
+    exp, approvals = svc.get(deps, ctx, key)
+    return svc.experiment_dict(exp, approvals)
+
+
 @router.post("/experiments/{key}/approvals", status_code=201)
 def approve(key: str, body: ApprovalIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     svc.approve(deps, ctx, key, body.domain, body.comment)

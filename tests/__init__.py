@@ -1,0 +1,1 @@
+"""Sluicegate test suite."""
