@@ -1,0 +1,28 @@
+"""Sluicegate's feature-flag evaluation engine: flagd flag sets compiled into closures.
+
+Only the stdlib and ``mmh3`` are used, so the engine can run inside SDKs and the server alike.
+"""
+
+from __future__ import annotations
+
+from .bucketing import Bucketing
+from .errors import FlagDefinitionError
+from .flagset import (
+    BUCKETING_METADATA_KEY,
+    DEFAULT_BUCKETING,
+    CompiledFlagSet,
+    compile_flag_set,
+)
+from .resolution import ErrorCode, Reason, Resolution
+
+__all__ = [
+    "BUCKETING_METADATA_KEY",
+    "DEFAULT_BUCKETING",
+    "Bucketing",
+    "CompiledFlagSet",
+    "ErrorCode",
+    "FlagDefinitionError",
+    "Reason",
+    "Resolution",
+    "compile_flag_set",
+]

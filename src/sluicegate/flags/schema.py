@@ -1,0 +1,167 @@
+"""Validation of flag set definitions against the flagd ``flags.json`` schema.
+
+A hand-written validator (no jsonschema dependency) that reports the first problem as a JSON
+pointer plus a reason. Targeting rules are validated while they are compiled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import FlagDefinitionError, pointer
+
+__all__ = ["FlagSpec", "SetSpec", "load_definition", "validate_definition"]
+
+_TOP_LEVEL = frozenset({"$schema", "flags", "$evaluators", "metadata"})
+_FLAG_FIELDS = frozenset(
+    {"state", "variants", "defaultVariant", "targeting", "metadata", "source", "selector", "key"}
+)
+_STATES = frozenset({"ENABLED", "DISABLED"})
+
+
+@dataclass(frozen=True, slots=True)
+class FlagSpec:
+    key: str
+    enabled: bool
+    variants: dict[str, Any]
+    default_variant: str | None
+    targeting: dict[str, Any] | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpec:
+    flags: dict[str, FlagSpec]
+    evaluators: dict[str, Any]
+    metadata: dict[str, Any]
+    document: dict[str, Any]
+
+
+def _fail(reason: str, *tokens: str | int) -> FlagDefinitionError:
+    return FlagDefinitionError(pointer(*tokens), reason)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load_definition(definition: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(definition, str | bytes):
+        try:
+            loaded = json.loads(definition, parse_constant=_reject_constant)
+        except ValueError as exc:
+            raise _fail(f"invalid JSON: {exc}") from exc
+    else:
+        loaded = definition
+    if not isinstance(loaded, Mapping):
+        raise _fail("a flag set definition must be a JSON object")
+    return dict(loaded)
+
+
+def _metadata(value: Any, *at: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _fail("metadata must be an object", *at)
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            raise _fail("metadata keys must be non-empty strings", *at, str(key))
+        if item is None or not isinstance(item, str | int | float | bool):
+            raise _fail("metadata values must be strings, numbers or booleans", *at, key)
+    return dict(value)
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, Mapping):
+        return "object"
+    return None
+
+
+def _variants(value: Any, key: str) -> dict[str, Any]:
+    at = ("flags", key, "variants")
+    if value is None:
+        raise _fail("variants is required", "flags", key)
+    if not isinstance(value, Mapping) or not value:
+        raise _fail("variants must be a non-empty object", *at)
+    first_kind: str | None = None
+    for name, variant in value.items():
+        if not isinstance(name, str) or not name:
+            raise _fail("variant names must be non-empty strings", *at, str(name))
+        kind = _kind(variant)
+        if kind is None:
+            raise _fail("a variant value must be a boolean, string, number or object", *at, name)
+        if first_kind is None:
+            first_kind = kind
+        elif kind != first_kind:
+            raise _fail(f"mixed variant types: {kind} in a {first_kind} flag", *at, name)
+    return dict(value)
+
+
+def _flag(key: Any, body: Any) -> FlagSpec:
+    if not isinstance(key, str) or not key:
+        raise _fail("flag keys must be non-empty strings", "flags", str(key))
+    if not isinstance(body, Mapping):
+        raise _fail("a flag must be an object", "flags", key)
+    for field in body:
+        if field not in _FLAG_FIELDS:
+            raise _fail(f"unknown flag property {field!r}", "flags", key, str(field))
+    state = body.get("state")
+    if state is None:
+        raise _fail("state is required", "flags", key)
+    if state not in _STATES:
+        raise _fail("state must be ENABLED or DISABLED", "flags", key, "state")
+    variants = _variants(body.get("variants"), key)
+    default = body.get("defaultVariant")
+    if default is not None and not isinstance(default, str):
+        raise _fail("defaultVariant must be a string or null", "flags", key, "defaultVariant")
+    if default == "":
+        default = None
+    if default is not None and default not in variants:
+        raise _fail(f"unknown variant {default!r}", "flags", key, "defaultVariant")
+    targeting = body.get("targeting")
+    if targeting is not None and not isinstance(targeting, Mapping):
+        raise _fail("targeting must be an object", "flags", key, "targeting")
+    return FlagSpec(
+        key=key,
+        enabled=state == "ENABLED",
+        variants=variants,
+        default_variant=default,
+        targeting=dict(targeting) if targeting else None,
+        metadata=_metadata(body.get("metadata"), "flags", key, "metadata"),
+    )
+
+
+def validate_definition(document: dict[str, Any]) -> SetSpec:
+    for field in document:
+        if field not in _TOP_LEVEL:
+            raise _fail(f"unknown top-level property {field!r}", str(field))
+    flags = document.get("flags", {})
+    if not isinstance(flags, Mapping):
+        raise _fail("flags must be an object", "flags")
+    evaluators = document.get("$evaluators", {}) or {}
+    if not isinstance(evaluators, Mapping):
+        raise _fail("$evaluators must be an object", "$evaluators")
+    for name, rule in evaluators.items():
+        if not isinstance(name, str) or not name:
+            raise _fail("evaluator names must be non-empty strings", "$evaluators", str(name))
+        if not isinstance(rule, Mapping | list | str | int | float | bool) and rule is not None:
+            raise _fail("an evaluator must be a targeting rule", "$evaluators", name)
+    metadata = _metadata(document.get("metadata"), "metadata")
+    for field in ("flagSetId", "version"):
+        if field in metadata and not isinstance(metadata[field], str):
+            raise _fail(f"{field} must be a string", "metadata", field)
+    return SetSpec(
+        flags={key: _flag(key, body) for key, body in flags.items()},
+        evaluators=dict(evaluators),
+        metadata=metadata,
+        document=document,
+    )
