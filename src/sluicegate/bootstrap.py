@@ -6,6 +6,7 @@ Nothing happens at import time.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Engine
 
+from sluicegate.adapters.db.audit_scan import scan_segments
 from sluicegate.adapters.db.engine import build_engine
 from sluicegate.adapters.db.migrate import upgrade
 from sluicegate.adapters.db.uow import SqlUnitOfWorkFactory
@@ -117,6 +119,7 @@ def build(
         clock=clock or SystemClock(),
         ids=ids or UuidFactory(),
         default_risk_matrix=matrix,
+        audit_scanner=functools.partial(scan_segments, settings.url),
     )
     return Container(settings, engine, deps, signer)
 

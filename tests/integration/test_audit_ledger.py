@@ -42,6 +42,18 @@ def ledger(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     c.close()
 
 
+@pytest.fixture(params=["single", "parallel"])
+def verify(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Verify in one pass, or in segments of 8 events across 2 worker processes."""
+
+    def run(c):  # type: ignore[no-untyped-def]
+        if request.param == "single":
+            return svc.verify(c.deps, c.verifier(), workers=1)
+        return svc.verify(c.deps, c.verifier(), workers=2, segment_minimum=8)
+
+    return run
+
+
 def _tamper(c, sql: str, **params: object) -> None:  # type: ignore[no-untyped-def]
     """Write to the audit table as an attacker with direct database access would:
     switch the append-only triggers off, change rows, switch them back on."""
@@ -70,8 +82,8 @@ def _triggers(conn: Connection, *, enable: bool) -> None:
         conn.execute(text("DROP TRIGGER audit_events_no_delete"))
 
 
-def test_intact_ledger_verifies_with_checkpoints(ledger) -> None:  # type: ignore[no-untyped-def]
-    report = svc.verify(ledger.deps, ledger.verifier())
+def test_intact_ledger_verifies_with_checkpoints(ledger, verify) -> None:  # type: ignore[no-untyped-def]
+    report = verify(ledger)
     assert report.ok, report.problem
     assert report.count == 25
     assert report.checkpoints_verified == 2
@@ -136,16 +148,17 @@ def _insert(c) -> None:  # type: ignore[no-untyped-def]
 )
 def test_tampering_with_real_rows_is_detected_at_the_first_bad_seq(
     ledger,
+    verify,
     tamper: Callable[[object], None],
     first_bad: int,  # type: ignore[no-untyped-def]
 ) -> None:
     tamper(ledger)
-    report = svc.verify(ledger.deps, ledger.verifier())
+    report = verify(ledger)
     assert not report.ok
     assert report.first_bad_seq == first_bad, report.problem
 
 
-def test_rewritten_chain_fails_on_the_signed_checkpoint(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_rewritten_chain_fails_on_the_signed_checkpoint(ledger, verify) -> None:  # type: ignore[no-untyped-def]
     """An attacker who recomputes every hash after an edit still cannot forge the signature."""
     with ledger.engine.connect() as conn:
         rows = conn.execute(text("SELECT * FROM audit_events ORDER BY seq")).mappings().all()
@@ -176,7 +189,7 @@ def test_rewritten_chain_fails_on_the_signed_checkpoint(ledger) -> None:  # type
             s=row["seq"],
         )
         prev = new.hash
-    report = svc.verify(ledger.deps, ledger.verifier())
+    report = verify(ledger)
     assert not report.ok
     assert report.first_bad_seq == 10
     assert "checkpoint" in (report.problem or "")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
+import os
 from collections.abc import Callable, Iterator
-from queue import Empty, Queue
 
-from sluicegate.domain.audit import AuditEvent, Checkpoint, VerifyReport, verify_log
+from sluicegate.domain.audit import AuditEvent, Checkpoint, VerifyReport
+from sluicegate.domain.audit_segments import combine_segments, plan_segments
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext, ts_string
@@ -42,58 +42,20 @@ def verify(
     deps: Deps,
     check_signature: Callable[[Checkpoint], bool],
     progress: Callable[[int], None] | None = None,
+    *,
+    workers: int | None = None,
+    segment_minimum: int = 1 << 17,
 ) -> VerifyReport:
-    """Verify the chain and every checkpoint signature, reading the database in one snapshot."""
+    """Verify the chain and every checkpoint signature.
+
+    Logs longer than ``segment_minimum`` are verified in segments, in up to ``workers`` processes
+    (default: one per CPU); the result is the same as verifying the rows one by one.
+    """
     with deps.uow(readonly=True) as uow:
         checkpoints = uow.audit.checkpoints()
-        rows = _prefetch(uow.audit.iter_rows(batch=5_000))
-        if progress is not None:
-            rows = _counting(rows, progress)
-        return verify_log(rows, checkpoints, check_signature)
-
-
-def _prefetch(rows: Iterator[tuple[object, ...]], depth: int = 8) -> Iterator[tuple[object, ...]]:
-    """Read rows on a second thread while this one hashes: the database drivers release the GIL
-    while they fetch, so reading and verifying overlap. Errors are re-raised here."""
-    queue: Queue[list[tuple[object, ...]] | BaseException | None] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def reader() -> None:
-        batch: list[tuple[object, ...]] = []
-        try:
-            for row in rows:
-                batch.append(row)
-                if len(batch) == 5_000:
-                    queue.put(batch)
-                    batch = []
-                    if stop.is_set():
-                        return
-            queue.put(batch)
-            queue.put(None)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            queue.put(exc)
-
-    thread = threading.Thread(target=reader, name="audit-prefetch", daemon=True)
-    thread.start()
-    try:
-        while (item := queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield from item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                queue.get(timeout=0.1)
-            except Empty:
-                continue
-        thread.join()
-
-
-def _counting(
-    rows: Iterator[tuple[object, ...]], progress: Callable[[int], None]
-) -> Iterator[tuple[object, ...]]:
-    for n, row in enumerate(rows, 1):
-        if n % 50_000 == 0:
-            progress(n)
-        yield row
+        max_seq = uow.audit.max_seq()
+    cpus = workers if workers is not None else (os.cpu_count() or 1)
+    plan = plan_segments(max_seq, cpus, minimum=segment_minimum)
+    sizes = frozenset(c.tree_size for c in checkpoints)
+    segments = deps.audit_scanner(plan, sizes, cpus, progress)
+    return combine_segments(segments, checkpoints, check_signature)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sluicegate.domain.audit_segments import Segment
 from sluicegate.domain.identity import Principal, Role
 from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["SYSTEM", "Deps", "RequestContext", "ts_string"]
+__all__ = ["SYSTEM", "AuditScanner", "Deps", "RequestContext", "ts_string"]
+
+#: Verifies the planned segments of the audit log (plan, checkpoint sizes, workers, progress).
+AuditScanner = Callable[
+    [Sequence[tuple[int, int]], frozenset[int], int, Callable[[int], None] | None], list[Segment]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +25,7 @@ class Deps:
     clock: Clock
     ids: IdFactory
     default_risk_matrix: RiskMatrix
+    audit_scanner: AuditScanner
     max_token_days: int = 365
 
     def risk_matrix(self, uow: UnitOfWork) -> RiskMatrix:

@@ -217,6 +217,9 @@ class SqlAuditRepository:
     def public_keys(self) -> list[str]:
         return [r[0] for r in self._conn.execute(select(audit_keys.c.public_key))]
 
+    def max_seq(self) -> int:
+        return int(self._conn.execute(select(func.max(audit_events.c.seq))).scalar() or 0)
+
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
 
