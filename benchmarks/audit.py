@@ -52,22 +52,7 @@ def precompute(n: int) -> list[dict[str, Any]]:
     prev, rows = GENESIS_HASH, []
     for i in range(n):
         e = link(prev, i + 1, **payload(i))
-        rows.append(
-            {
-                "seq": e.seq,
-                "ts": e.ts,
-                "actor": e.actor,
-                "action": e.action,
-                "entity_type": e.entity_type,
-                "entity_id": e.entity_id,
-                "before": e.before,
-                "after": e.after,
-                "reason": e.reason,
-                "request_id": e.request_id,
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
-        )
+        rows.append(e._asdict())
         prev = e.hash
     return rows
 

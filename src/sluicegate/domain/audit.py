@@ -120,36 +120,20 @@ def link(
     request_id: str | None = None,
 ) -> AuditEvent:
     """Create the next event of the chain; ``before``/``after`` are JSON-compatible values."""
-    before_text = canonical_json(before)
-    after_text = canonical_json(after)
-    doc = event_document(
+    fields = (
         seq,
         ts,
         actor,
         action,
         entity_type,
         entity_id,
-        before_text,
-        after_text,
+        canonical_json(before),
+        canonical_json(after),
         reason,
         request_id,
         prev_hash,
     )
-    digest = hashlib.sha256(doc.encode()).hexdigest()
-    return AuditEvent(
-        seq,
-        ts,
-        actor,
-        action,
-        entity_type,
-        entity_id,
-        before_text,
-        after_text,
-        reason,
-        request_id,
-        prev_hash,
-        digest,
-    )
+    return AuditEvent(*fields, hashlib.sha256(event_document(*fields).encode()).hexdigest())
 
 
 # --- RFC 6962 Merkle tree hash ---------------------------------------------------------------

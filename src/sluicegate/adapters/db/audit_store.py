@@ -92,7 +92,7 @@ class SqlAuditRepository:
             reason,
             request_id,
         )
-        self._conn.execute(insert(audit_events), [_row_dict(event)])
+        self._conn.execute(insert(audit_events), [event._asdict()])
         self._head = (event.seq, event.hash)
         if self._signer is not None and self._every > 0 and event.seq % self._every == 0:
             self.checkpoint(ts)
@@ -107,7 +107,7 @@ class SqlAuditRepository:
             event = link(prev, seq, **e)
             prev = event.hash
             out.append(event)
-        self._conn.execute(insert(audit_events), [_row_dict(e) for e in out])
+        self._conn.execute(insert(audit_events), [e._asdict() for e in out])
         self._head = (seq, prev)
         if self._signer is not None and self._every > 0 and out:
             first, last = out[0].seq, out[-1].seq
@@ -222,20 +222,3 @@ class SqlAuditRepository:
 
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
-
-
-def _row_dict(e: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "ts": e.ts,
-        "actor": e.actor,
-        "action": e.action,
-        "entity_type": e.entity_type,
-        "entity_id": e.entity_id,
-        "before": e.before,
-        "after": e.after,
-        "reason": e.reason,
-        "request_id": e.request_id,
-        "prev_hash": e.prev_hash,
-        "hash": e.hash,
-    }
