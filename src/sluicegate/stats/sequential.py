@@ -1,0 +1,316 @@
+"""Always-valid monitoring of a canary's error ratio against its baseline.
+
+Conditional on the total number of errors in an interval, and with the request counts observed,
+the canary's share of errors is (approximately Poisson-thinned) binomial with success probability
+``q(r) = r * n_c / (r * n_c + n_b)`` where ``r = p_canary / p_baseline`` is the error rate ratio.
+For each ratio ``r`` on a grid the product over intervals of ``Binom(e_c | e, q(r)) / Binom(e_c |
+e, q(r0))`` is a non-negative martingale under ``r = r0`` (and a supermartingale for ``r < r0`` and
+for hypergeometric sampling, which is less dispersed), so their average (a mixture sequential
+probability ratio test, mSPRT) is too.  By Ville's inequality the chance that it *ever* reaches
+``1/alpha`` is at most ``alpha``: checking after every interval costs no extra false alarms.
+
+Two such e-processes run side by side:
+
+* harm: ``H0: r <= tolerated_ratio`` against ``r`` above it  -> ``rollback``
+* safety: ``H0: r >= harmful_ratio`` against ``r`` below it  -> ``promote_ready``
+
+The vectorised kernel (``error_ratio_log_lr``) works on arrays of rollouts at once; the benchmark
+and ``SequentialMonitor`` share it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from sluicegate.stats.simulator import IntervalSample
+from sluicegate.stats.srm import sample_ratio_mismatch
+
+__all__ = [
+    "Action",
+    "MonitorConfig",
+    "MonitorDecision",
+    "MonitorState",
+    "SequentialMonitor",
+    "error_ratio_log_lr",
+    "mixture_log_e_value",
+    "ratio_grid",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def ratio_grid(low: float, high: float, points: int) -> FloatArray:
+    """Log-spaced alternative ratios strictly between ``low`` and ``high``."""
+    return np.exp(np.linspace(math.log(low), math.log(high), points + 2)[1:-1]).astype(np.float64)
+
+
+def error_ratio_log_lr(
+    canary_errors: npt.ArrayLike,
+    baseline_errors: npt.ArrayLike,
+    canary_requests: npt.ArrayLike,
+    baseline_requests: npt.ArrayLike,
+    ratios: FloatArray,
+    null_ratio: float,
+) -> FloatArray:
+    """Log likelihood ratio increments, shape ``(..., len(ratios))``, for one interval each.
+
+    Intervals where either arm served no request carry no information and contribute 0.
+    """
+    ec = np.asarray(canary_errors, dtype=np.float64)[..., None]
+    eb = np.asarray(baseline_errors, dtype=np.float64)[..., None]
+    nc = np.asarray(canary_requests, dtype=np.float64)[..., None]
+    nb = np.asarray(baseline_requests, dtype=np.float64)[..., None]
+    live = (nc > 0) & (nb > 0)
+    nc_s, nb_s = np.where(live, nc, 1.0), np.where(live, nb, 1.0)
+    log_odds = np.log(ratios) - math.log(null_ratio)  # log q/(1-q) - log q0/(1-q0)
+    # log q(r)/q(r0) and log (1-q(r))/(1-q(r0)) via log1p for accuracy.
+    base = nc_s * null_ratio / nb_s
+    log_norm = np.log1p(base * np.exp(log_odds)) - np.log1p(base)
+    inc = ec * (log_odds - log_norm) + eb * (-log_norm)
+    return np.where(live, inc, 0.0)
+
+
+def mixture_log_e_value(log_lr: FloatArray) -> FloatArray:
+    """log of the equally weighted mixture of ``exp(log_lr)`` over the last axis."""
+    k = log_lr.shape[-1]
+    return np.asarray(special.logsumexp(log_lr, axis=-1) - math.log(k), dtype=np.float64)
+
+
+class Action(StrEnum):
+    CONTINUE = "continue"
+    ROLLBACK = "rollback"
+    PROMOTE_READY = "promote_ready"
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorConfig:
+    alpha: float = 0.01  # bound on the chance of rolling back a canary no worse than tolerated
+    beta: float = 0.05  # bound on the chance of calling a harmful canary safe
+    tolerated_ratio: float = 1.0  # canary/baseline error ratio that is still fine
+    harmful_ratio: float = 1.5  # ratio that must be ruled out before "promote_ready"
+    min_requests: int = 100  # per arm, before any decision
+    min_intervals: int = 1
+    grid_points: int = 24
+    max_ratio: float = 20.0
+    srm_alpha: float = 0.001
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.alpha < 1.0 or not 0.0 < self.beta < 1.0:
+            raise ValueError("alpha and beta must lie in (0, 1)")
+        if not 0.0 < self.tolerated_ratio < self.harmful_ratio < self.max_ratio:
+            raise ValueError("need 0 < tolerated_ratio < harmful_ratio < max_ratio")
+        if self.grid_points < 1 or self.min_requests < 0 or self.min_intervals < 0:
+            raise ValueError("grid_points >= 1, min_requests >= 0 and min_intervals >= 0")
+
+    def harm_grid(self) -> FloatArray:
+        return ratio_grid(self.tolerated_ratio, self.max_ratio, self.grid_points)
+
+    def safety_grid(self) -> FloatArray:
+        return ratio_grid(self.harmful_ratio / self.max_ratio, self.harmful_ratio, self.grid_points)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorState:
+    """Everything the monitor remembers; plain numbers so it round-trips through JSON."""
+
+    intervals: int = 0
+    canary_requests: int = 0
+    canary_errors: int = 0
+    baseline_requests: int = 0
+    baseline_errors: int = 0
+    # Sample-ratio check, over the intervals that reported the canary weight in force:
+    srm_canary_requests: int = 0
+    srm_total_requests: int = 0
+    expected_canary_requests: float = 0.0
+    harm_log_lr: tuple[float, ...] = ()
+    safety_log_lr: tuple[float, ...] = ()
+    max_harm_log_e: float = 0.0
+    max_safety_log_e: float = 0.0
+    final: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["harm_log_lr"] = list(self.harm_log_lr)
+        out["safety_log_lr"] = list(self.safety_log_lr)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MonitorState:
+        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        known["harm_log_lr"] = tuple(float(v) for v in known.get("harm_log_lr", ()))
+        known["safety_log_lr"] = tuple(float(v) for v in known.get("safety_log_lr", ()))
+        return cls(**known)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorDecision:
+    action: Action
+    reason: str
+    p_value: float  # always-valid p-value of "canary no worse than tolerated"
+    safety_p_value: float  # always-valid p-value of "canary at least harmful_ratio worse"
+    e_value: float
+    observed_ratio: float
+    srm_p_value: float
+    state: MonitorState = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "reason": self.reason,
+            "p_value": self.p_value,
+            "safety_p_value": self.safety_p_value,
+            "e_value": self.e_value,
+            "observed_ratio": self.observed_ratio if math.isfinite(self.observed_ratio) else None,
+            "srm_p_value": self.srm_p_value,
+            "state": self.state.to_dict(),
+        }
+
+
+def _rate(errors: int, requests: int) -> float:
+    return errors / requests if requests else math.nan
+
+
+class SequentialMonitor:
+    """Per-rollout policy: feed one interval's counts at a time, get continue/rollback/promote."""
+
+    def __init__(self, config: MonitorConfig | None = None, state: MonitorState | None = None):
+        self.config = config or MonitorConfig()
+        k = self.config.grid_points
+        self.state = state or MonitorState(harm_log_lr=(0.0,) * k, safety_log_lr=(0.0,) * k)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": asdict(self.config), "state": self.state.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SequentialMonitor:
+        return cls(MonitorConfig(**data["config"]), MonitorState.from_dict(data["state"]))
+
+    def observe(self, sample: IntervalSample) -> MonitorDecision:
+        """``update`` from one simulated (or measured) interval, with its canary weight."""
+        return self.update(
+            sample.canary.requests,
+            sample.canary.errors,
+            sample.baseline.requests,
+            sample.baseline.errors,
+            canary_weight=sample.canary_weight,
+        )
+
+    def update(
+        self,
+        canary_requests: int,
+        canary_errors: int,
+        baseline_requests: int,
+        baseline_errors: int,
+        *,
+        canary_weight: float | None = None,
+    ) -> MonitorDecision:
+        """Add one interval's counts; ``canary_weight`` (0..1) enables the sample-ratio check."""
+        counts = (canary_requests, canary_errors, baseline_requests, baseline_errors)
+        if any(v < 0 for v in counts) or canary_errors > canary_requests:
+            raise ValueError("counts must be >= 0 and errors <= requests")
+        if baseline_errors > baseline_requests:
+            raise ValueError("counts must be >= 0 and errors <= requests")
+        cfg, s = self.config, self.state
+        harm = np.asarray(s.harm_log_lr, dtype=np.float64) + error_ratio_log_lr(
+            canary_errors,
+            baseline_errors,
+            canary_requests,
+            baseline_requests,
+            cfg.harm_grid(),
+            cfg.tolerated_ratio,
+        )
+        safety = np.asarray(s.safety_log_lr, dtype=np.float64) + error_ratio_log_lr(
+            canary_errors,
+            baseline_errors,
+            canary_requests,
+            baseline_requests,
+            cfg.safety_grid(),
+            cfg.harmful_ratio,
+        )
+        harm_e = float(mixture_log_e_value(harm))
+        safety_e = float(mixture_log_e_value(safety))
+        weighed = canary_weight is not None
+        if weighed and not 0.0 <= float(canary_weight or 0.0) <= 1.0:
+            raise ValueError("canary_weight must lie in [0, 1]")
+        total = canary_requests + baseline_requests
+        expected = s.expected_canary_requests + (total * float(canary_weight or 0.0))
+        s = replace(
+            s,
+            intervals=s.intervals + 1,
+            canary_requests=s.canary_requests + canary_requests,
+            canary_errors=s.canary_errors + canary_errors,
+            baseline_requests=s.baseline_requests + baseline_requests,
+            baseline_errors=s.baseline_errors + baseline_errors,
+            srm_canary_requests=s.srm_canary_requests + (canary_requests if weighed else 0),
+            srm_total_requests=s.srm_total_requests + (total if weighed else 0),
+            expected_canary_requests=expected,
+            harm_log_lr=tuple(float(v) for v in harm),
+            safety_log_lr=tuple(float(v) for v in safety),
+            max_harm_log_e=max(s.max_harm_log_e, harm_e),
+            max_safety_log_e=max(s.max_safety_log_e, safety_e),
+        )
+        decision = self._decide(s)
+        self.state = decision.state
+        return decision
+
+    def _decide(self, s: MonitorState) -> MonitorDecision:
+        cfg = self.config
+        p = min(1.0, math.exp(-s.max_harm_log_e))
+        p_safe = min(1.0, math.exp(-s.max_safety_log_e))
+        rc = _rate(s.canary_errors, s.canary_requests)
+        rb = _rate(s.baseline_errors, s.baseline_requests)
+        ratio = rc / rb if rb and rb > 0 and not math.isnan(rc) else math.nan
+        srm_p = math.nan
+        total = s.srm_total_requests
+        if total > 0 and 0 < s.expected_canary_requests < total:
+            w = s.expected_canary_requests / total
+            observed = [s.srm_canary_requests, total - s.srm_canary_requests]
+            srm = sample_ratio_mismatch(observed, [w, 1 - w], alpha=cfg.srm_alpha)
+            srm_p = srm.p_value
+        counts = (
+            f"canary {s.canary_errors}/{s.canary_requests} errors ({rc:.3%}), "
+            f"baseline {s.baseline_errors}/{s.baseline_requests} ({rb:.3%})"
+        )
+        enough = (
+            min(s.canary_requests, s.baseline_requests) >= cfg.min_requests
+            and s.intervals >= cfg.min_intervals
+        )
+        action, reason = Action.CONTINUE, f"not enough evidence yet: {counts}"
+        if s.final is not None:
+            action = Action(s.final)
+            reason = f"already decided ({s.final}); {counts}"
+        elif not enough:
+            reason = (
+                f"waiting for {cfg.min_requests} requests per arm and {cfg.min_intervals} "
+                f"interval(s): {counts}"
+            )
+        elif not math.isnan(srm_p) and srm_p < cfg.srm_alpha:
+            action = Action.ROLLBACK
+            reason = (
+                f"sample ratio mismatch (p = {srm_p:.2g} < {cfg.srm_alpha:g}): the split is broken"
+            )
+        elif p <= cfg.alpha:
+            action = Action.ROLLBACK
+            reason = (
+                f"canary error ratio is higher than {cfg.tolerated_ratio:g}x baseline "
+                f"(always-valid p = {p:.2g} <= {cfg.alpha:g}): {counts}"
+            )
+        elif p_safe <= cfg.beta:
+            action = Action.PROMOTE_READY
+            reason = (
+                f"canary error ratio is below {cfg.harmful_ratio:g}x baseline "
+                f"(always-valid p = {p_safe:.2g} <= {cfg.beta:g}): {counts}"
+            )
+        if action is not Action.CONTINUE and s.final is None:
+            s = replace(s, final=action.value)
+        return MonitorDecision(
+            action, reason, p, p_safe, math.exp(s.max_harm_log_e), ratio, srm_p, s
+        )
