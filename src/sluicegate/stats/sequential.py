@@ -14,6 +14,13 @@ Two such e-processes run side by side:
 * harm: ``H0: r <= tolerated_ratio`` against ``r`` above it  -> ``rollback``
 * safety: ``H0: r >= harmful_ratio`` against ``r`` below it  -> ``promote_ready``
 
+The harm mixture weighs its grid of ratios uniformly by default.  With ``expected_ratio`` set (for
+example 2.0: "the regressions we care about double the error ratio") the weights follow a normal
+prior on ``log r`` centred there (``prior_width`` is its standard deviation), which puts the
+evidence where that alternative lives and so rolls back such canaries sooner.  The weights are
+fixed before any data is seen, so the mixture is still a test supermartingale and the guarantee
+(at most ``alpha`` false rollbacks, however often the monitor is checked) is unchanged.
+
 The vectorised kernel (``error_ratio_log_lr``) works on arrays of rollouts at once; the benchmark
 and ``SequentialMonitor`` share it.
 """
@@ -78,10 +85,16 @@ def error_ratio_log_lr(
     return np.where(live, inc, 0.0)
 
 
-def mixture_log_e_value(log_lr: FloatArray) -> FloatArray:
-    """log of the equally weighted mixture of ``exp(log_lr)`` over the last axis."""
-    k = log_lr.shape[-1]
-    return np.asarray(special.logsumexp(log_lr, axis=-1) - math.log(k), dtype=np.float64)
+def mixture_log_e_value(log_lr: FloatArray, weights: FloatArray | None = None) -> FloatArray:
+    """log of the mixture of ``exp(log_lr)`` over the last axis (equal weights by default).
+
+    ``weights`` (non-negative, any scale) are normalised to sum to 1.
+    """
+    if weights is None:
+        k = log_lr.shape[-1]
+        return np.asarray(special.logsumexp(log_lr, axis=-1) - math.log(k), dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    return np.asarray(special.logsumexp(log_lr, axis=-1, b=w / w.sum()), dtype=np.float64)
 
 
 class Action(StrEnum):
@@ -101,6 +114,10 @@ class MonitorConfig:
     grid_points: int = 24
     max_ratio: float = 20.0
     srm_alpha: float = 0.001
+    # None: the harm mixture weighs its ratios equally.  A ratio (e.g. 2.0): a normal prior on
+    # log(ratio) centred there, with standard deviation ``prior_width``, as mixture weights.
+    expected_ratio: float | None = None
+    prior_width: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0.0 < self.alpha < 1.0 or not 0.0 < self.beta < 1.0:
@@ -109,9 +126,24 @@ class MonitorConfig:
             raise ValueError("need 0 < tolerated_ratio < harmful_ratio < max_ratio")
         if self.grid_points < 1 or self.min_requests < 0 or self.min_intervals < 0:
             raise ValueError("grid_points >= 1, min_requests >= 0 and min_intervals >= 0")
+        if self.expected_ratio is not None and not (
+            self.tolerated_ratio < self.expected_ratio < self.max_ratio
+        ):
+            raise ValueError("need tolerated_ratio < expected_ratio < max_ratio")
+        if not self.prior_width > 0.0:
+            raise ValueError("prior_width must be > 0")
 
     def harm_grid(self) -> FloatArray:
         return ratio_grid(self.tolerated_ratio, self.max_ratio, self.grid_points)
+
+    def harm_weights(self) -> FloatArray | None:
+        """Mixture weights over ``harm_grid()`` (None: equal weights)."""
+        if self.expected_ratio is None:
+            return None
+        z = (np.log(self.harm_grid()) - math.log(self.expected_ratio)) / self.prior_width
+        log_w = -0.5 * z**2
+        w = np.exp(log_w - log_w.max())  # the nearest grid point keeps weight, however narrow
+        return np.asarray(w / w.sum(), dtype=np.float64)
 
     def safety_grid(self) -> FloatArray:
         return ratio_grid(self.harmful_ratio / self.max_ratio, self.harmful_ratio, self.grid_points)
@@ -235,7 +267,7 @@ class SequentialMonitor:
             cfg.safety_grid(),
             cfg.harmful_ratio,
         )
-        harm_e = float(mixture_log_e_value(harm))
+        harm_e = float(mixture_log_e_value(harm, cfg.harm_weights()))
         safety_e = float(mixture_log_e_value(safety))
         weighed = canary_weight is not None
         if weighed and not 0.0 <= float(canary_weight or 0.0) <= 1.0:

@@ -240,3 +240,79 @@ def test_search_needs_few_counting_passes(draw, monkeypatch: pytest.MonkeyPatch)
     assert low <= est <= high
     assert len(calls) <= 3 * 12
     assert all(n <= module._ENUMERATE_LIMIT for n in enumerated)
+
+
+@pytest.mark.parametrize("shift", [-0.37, 0.0, 0.21])
+@pytest.mark.parametrize("offsets", [[0], [0, 1], [5], [250], [-1], [-2, -3], [-280]])
+def test_one_sided_selection_matches_brute_force(shift: float, offsets: list[int]) -> None:
+    import sluicegate.stats.ranksum as module
+
+    rng = np.random.default_rng(21)
+    x, y = np.sort(rng.normal(0, 1, 400)), np.sort(rng.normal(0.1, 1.3, 300))
+    rows = module._rows_at_or_below(x, y, shift)
+    below = x.size * y.size - int(rows.sum())  # differences < shift
+    diffs = np.sort(np.subtract.outer(x, y).ravel())
+    assert below == int(np.count_nonzero(diffs < shift))
+    for rho in (0.0, 1e5):  # without and with a density guess for the bound
+        got = module._select_next(x, y, rows, offsets, shift, rho)
+        assert got == [diffs[below + o] for o in offsets]
+    # Too far from the count for a one-sided walk: the caller falls back to the bracket search.
+    assert module._select_next(x, y, rows, [5_000], shift, 1e5) is None
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda rng, n: rng.lognormal(3, 0.5, n),
+        lambda rng, n: rng.standard_cauchy(n),
+        lambda rng, n: np.round(rng.lognormal(3, 1, n), 2),
+    ],
+    ids=["lognormal", "cauchy", "rounded"],
+)
+@pytest.mark.parametrize("shift", [0.0, 1.5])
+def test_mann_whitney_matches_brute_force_at_scale(draw, shift: float, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """2,500 points per side: estimate and interval equal the brute-force order statistics, and
+    the search needs only a few counting passes."""
+    import sluicegate.stats.ranksum as module
+
+    calls = []
+    counting = module._rows_at_or_below
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return counting(*args)
+
+    monkeypatch.setattr(module, "_rows_at_or_below", counted)
+    rng = np.random.default_rng(4)
+    x, y = draw(rng, 2500) + shift, draw(rng, 2500)
+    res = mann_whitney(x, y)
+    diffs = np.sort(np.subtract.outer(x, y).ravel())
+    n = diffs.size
+    assert res.shift == pytest.approx((diffs[(n - 1) // 2] + diffs[n // 2]) / 2, abs=1e-12)
+    within = tie_term(np.sort(x), presorted=True) + tie_term(np.sort(y), presorted=True)
+    sigma = np.sqrt(2500 * 2500 / 12 * ((5001) - within / (5000 * 4999)))
+    z = special.ndtri(0.975)
+    k_lo, k_hi = int(np.floor(n / 2 - z * sigma - 0.5)), int(np.floor(n / 2 + z * sigma + 0.5))
+    assert (res.ci_low, res.ci_high) == pytest.approx((diffs[k_lo], diffs[k_hi]), abs=1e-12)
+    ref = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
+    assert res.u == ref.statistic
+    assert res.p_value == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+    assert len(calls) <= 12
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(-20, 20), min_size=1, max_size=50),
+    st.lists(st.integers(-20, 20), min_size=1, max_size=50),
+)
+def test_single_merge_statistics_match_the_definitions(xs: list[int], ys: list[int]) -> None:
+    import sluicegate.stats.ranksum as module
+
+    x, y = np.sort(np.array(xs, dtype=float)), np.sort(np.array(ys, dtype=float))
+    merged = module._merge_statistics(x, y)
+    assert merged.ties == tie_term(x, y)
+    assert merged.within == tie_term(x, presorted=True) + tie_term(y, presorted=True)
+    greater = np.subtract.outer(x, y)
+    assert merged.u == float(np.sum(greater > 0) + 0.5 * np.sum(greater == 0))
+    np.testing.assert_array_equal(merged.at_or_below, (y[None, :] <= x[:, None]).sum(axis=1))
+    assert merged.negative == int(np.sum(greater < 0))

@@ -147,3 +147,111 @@ def test_sample_ratio_check_only_uses_intervals_that_reported_a_weight() -> None
     decision = monitor.update(1000, 10, 9000, 90, canary_weight=0.1)
     assert decision.srm_p_value == pytest.approx(1.0)
     assert decision.action is not Action.ROLLBACK
+
+
+def _healthy_false_rollbacks(cfg: MonitorConfig, seed: int) -> float:
+    counts = Simulator(SimulatorConfig(800, 0.3, baseline_error_ratio=0.02), seed=seed).counts(
+        2000, 100
+    )
+    log_lr = np.cumsum(
+        error_ratio_log_lr(
+            counts.canary_errors,
+            counts.baseline_errors,
+            counts.canary_requests,
+            counts.baseline_requests,
+            cfg.harm_grid(),
+            cfg.tolerated_ratio,
+        ),
+        axis=1,
+    )
+    e = mixture_log_e_value(log_lr, cfg.harm_weights())
+    return float((e >= math.log(1 / cfg.alpha)).any(axis=1).mean())
+
+
+@pytest.mark.parametrize("width", [0.1, 0.25, 1.0])
+def test_focused_prior_keeps_type_one_error_below_alpha_across_many_peeks(width: float) -> None:
+    """The prior centred on a doubling is fixed up front, so Ville's bound still holds."""
+    alpha = 0.05
+    cfg = MonitorConfig(alpha=alpha, min_requests=0, expected_ratio=2.0, prior_width=width)
+    rate = _healthy_false_rollbacks(cfg, seed=12)
+    assert rate <= alpha + 3 * math.sqrt(alpha * (1 - alpha) / 2000)
+
+
+def test_focused_prior_rolls_back_a_doubling_sooner() -> None:
+    sim_cfg = SimulatorConfig(5000, 0.1, regressions=(Regression(error_multiplier=2.0),))
+    counts = Simulator(sim_cfg, seed=5).counts(1000, 30)
+    times = {}
+    for name, cfg in {
+        "uniform": MonitorConfig(),
+        "focused": MonitorConfig(expected_ratio=2.0),
+    }.items():
+        log_lr = np.cumsum(
+            error_ratio_log_lr(
+                counts.canary_errors,
+                counts.baseline_errors,
+                counts.canary_requests,
+                counts.baseline_requests,
+                cfg.harm_grid(),
+                cfg.tolerated_ratio,
+            ),
+            axis=1,
+        )
+        hit = mixture_log_e_value(log_lr, cfg.harm_weights()) >= math.log(1 / cfg.alpha)
+        times[name] = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, 99)
+    assert np.mean(times["focused"]) < np.mean(times["uniform"])
+    assert np.median(times["focused"]) <= np.median(times["uniform"])
+
+
+def test_focused_monitor_matches_the_weighted_kernel_and_round_trips() -> None:
+    cfg = MonitorConfig(expected_ratio=2.0, prior_width=0.3, min_requests=10**9)
+    monitor = SequentialMonitor(cfg)
+    samples = list(Simulator(SimulatorConfig(3000, 0.2), 8).stream(0, 6))
+    for s in samples:
+        decision = monitor.observe(s)
+    harm = np.array(monitor.state.harm_log_lr)
+    weights = cfg.harm_weights()
+    assert weights is not None
+    assert weights.sum() == pytest.approx(1.0)
+    assert math.log(decision.e_value) <= monitor.state.max_harm_log_e + 1e-12
+    assert float(mixture_log_e_value(harm, weights)) <= monitor.state.max_harm_log_e + 1e-12
+    restored = SequentialMonitor.from_dict(json.loads(json.dumps(monitor.to_dict())))
+    assert restored.config == cfg
+    assert restored.update(300, 9, 2700, 20).to_dict() == monitor.update(300, 9, 2700, 20).to_dict()
+
+
+def test_state_saved_before_the_prior_option_still_loads() -> None:
+    monitor = SequentialMonitor()
+    monitor.update(500, 5, 4500, 45)
+    saved = monitor.to_dict()
+    for key in ("expected_ratio", "prior_width"):
+        del saved["config"][key]
+    restored = SequentialMonitor.from_dict(saved)
+    assert restored.config == MonitorConfig()
+    assert restored.state == monitor.state
+
+
+def test_a_very_narrow_prior_is_still_a_proper_mixture() -> None:
+    weights = MonitorConfig(expected_ratio=2.0, prior_width=1e-6).harm_weights()
+    assert weights is not None
+    assert np.all(np.isfinite(weights))
+    assert weights.sum() == pytest.approx(1.0)
+
+
+def test_uniform_weights_equal_the_default_mixture() -> None:
+    log_lr = np.random.default_rng(1).normal(0, 2, (5, 7))
+    np.testing.assert_allclose(
+        mixture_log_e_value(log_lr, np.ones(7)), mixture_log_e_value(log_lr), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"expected_ratio": 1.0}, "expected_ratio"),
+        ({"expected_ratio": 25.0}, "expected_ratio"),
+        ({"expected_ratio": 2.0, "prior_width": 0.0}, "prior_width"),
+    ],
+)
+def test_invalid_prior_is_rejected(kwargs: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        MonitorConfig(**kwargs)  # type: ignore[arg-type]
