@@ -1,0 +1,255 @@
+"""``sluice rollout ...`` (client commands over the API) and ``sluice controller run``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from sluicegate.cli.client import Client
+from sluicegate.cli.common import JsonOpt, client_session, guard
+from sluicegate.cli.exits import ExitCode
+from sluicegate.cli.output import CliError, emit_json, err, out, table
+
+__all__ = ["app", "controller_app"]
+
+app = typer.Typer(help="Progressive delivery: start, watch and steer rollouts.")
+controller_app = typer.Typer(help="The rollout controller process.")
+
+FINAL = {"succeeded", "rolled-back", "aborted"}
+FAILED = {"rolled-back", "aborted"}
+
+IdArg = Annotated[str, typer.Argument(help="The rollout id (`sluice rollout list`).")]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (audited).")]
+
+
+def _read_plan(path: str) -> dict[str, Any]:
+    try:
+        text = (
+            Path(path).read_text(encoding="utf-8")
+            if path != "-"
+            else typer.get_text_stream("stdin").read()
+        )
+        doc = yaml.safe_load(text)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}", ExitCode.USAGE) from exc
+    except yaml.YAMLError as exc:
+        raise CliError(f"{path} is not valid YAML: {exc}", ExitCode.USAGE) from exc
+    if not isinstance(doc, dict):
+        raise CliError(f"{path} must hold a mapping", ExitCode.USAGE)
+    return doc
+
+
+def _exit_for(status: str) -> None:
+    if status in FAILED:
+        raise typer.Exit(int(ExitCode.ANALYSIS_FAILED))
+
+
+def _line(r: dict[str, Any]) -> str:
+    w = r["weights"]
+    parts = [
+        r["status"],
+        f"step {r['current_step']}/{len(r['steps'])}",
+        f"canary {w['canary']}% stable {w['stable']}%",
+    ]
+    if r.get("rings"):
+        parts.append("rings " + ",".join(r["rings"]))
+    decision = (r.get("analysis") or {}).get("last_decision")
+    if decision:
+        parts.append(f"monitor {decision['action']}")
+    if r.get("hold_reason"):
+        parts.append(f"held: {r['hold_reason']}")
+    if r.get("outcome") and r["status"] in FINAL:
+        parts.append(f"outcome: {r['outcome'].get('reason') or r['outcome'].get('result')}")
+    return " | ".join(parts)
+
+
+def _view(r: dict[str, Any]) -> Group:
+    t = Table(title=f"rollout {r['id']} ({r['experiment']}): {r['status']}", title_justify="left")
+    for col in ("#", "step", "state"):
+        t.add_column(col)
+    marks = {"done": "[green]done[/]", "current": "[bold yellow]now[/]", "pending": "[dim]-[/]"}
+    for s in r["steps"]:
+        t.add_row(str(s["index"]), s["describe"], marks.get(s["state"], s["state"]))
+    w = r["weights"]
+    lines = [Text(f"weights: canary {w['canary']}%  stable {w['stable']}%")]
+    decision = (r.get("analysis") or {}).get("last_decision")
+    if decision:
+        lines.append(Text(f"monitor: {decision['action']} - {decision['reason']}"))
+    if r.get("hold_reason"):
+        lines.append(Text(f"held: {r['hold_reason']}", style="yellow"))
+    for h in r.get("history", [])[-5:]:
+        lines.append(Text(f"  {h['seq']:>3} step {h['step']} {h['action']}: {h['status']}"))
+    return Group(t, *lines)
+
+
+def _fetch(client: Client, rollout_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = client.request("GET", f"/api/v1/rollouts/{rollout_id}")
+    return body
+
+
+def _watch(client: Client, rollout_id: str, interval: float, as_json: bool) -> dict[str, Any]:
+    r = _fetch(client, rollout_id)
+    if out.is_terminal and not as_json:
+        with Live(_view(r), console=out, refresh_per_second=4) as live:
+            while r["status"] not in FINAL:
+                time.sleep(interval)
+                r = _fetch(client, rollout_id)
+                live.update(_view(r))
+        return r
+    last = None
+    while True:
+        line = _line(r)
+        if line != last:
+            if not as_json:
+                out.print(line, markup=False, highlight=False)
+            last = line
+        if r["status"] in FINAL:
+            return r
+        time.sleep(interval)
+        r = _fetch(client, rollout_id)
+
+
+@app.command("start")
+def start(
+    file: Annotated[str, typer.Option("-f", "--file", help="Plan YAML/JSON ('-' = stdin).")],
+    experiment: Annotated[
+        str | None, typer.Option(help="Experiment key (else the file's `experiment`).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="A name for the rollout.")] = None,
+    no_start: Annotated[bool, typer.Option(help="Create it pending; start later.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Attach a plan to an experiment and start it (the controller then moves it)."""
+    with client_session(as_json) as client:
+        doc = _read_plan(file)
+        body: dict[str, Any] = doc if "plan" in doc else {"plan": doc}
+        if experiment:
+            body["experiment"] = experiment
+        if name:
+            body["name"] = name
+        r = client.request("POST", "/api/v1/rollouts", json=body)
+        if not no_start:
+            r = client.request("POST", f"/api/v1/rollouts/{r['id']}/start")
+    if as_json:
+        emit_json(r)
+        return
+    out.print(r["id"])
+    err.print(f"rollout {r['id']} of {r['experiment']} is {r['status']}: {len(r['steps'])} steps")
+
+
+@app.command("list")
+def list_(
+    experiment: Annotated[str | None, typer.Option(help="Only this experiment.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rollouts, newest first."""
+    params = {k: v for k, v in {"experiment": experiment, "status": status}.items() if v}
+    with client_session(as_json) as client:
+        items = client.request("GET", "/api/v1/rollouts", params=params)["items"]
+    if as_json:
+        emit_json(items)
+        return
+    rows = [
+        (r["id"], r["experiment"], r["status"], r["current_step"], r["weights"]["canary"])
+        for r in items
+    ]
+    table("Rollouts", ["id", "experiment", "status", "step", "canary %"], rows)
+
+
+@app.command("status")
+def status(
+    rollout_id: IdArg,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Follow until it ends.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 2.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Steps, weights and verdicts; exit 4 when the rollout rolled back or was aborted."""
+    with client_session(as_json) as client:
+        r = _watch(client, rollout_id, interval, as_json) if watch else _fetch(client, rollout_id)
+    if as_json:
+        emit_json(r)
+    elif not watch:
+        out.print(_view(r))
+    _exit_for(r["status"])
+
+
+def _control(rollout_id: str, verb: str, body: dict[str, Any] | None, as_json: bool) -> None:
+    with client_session(as_json) as client:
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        r = client.request("POST", f"/api/v1/rollouts/{rollout_id}/{verb}", **kwargs)
+    if as_json:
+        emit_json(r)
+    else:
+        out.print(_line(r), markup=False, highlight=False)
+
+
+@app.command("pause")
+def pause(rollout_id: IdArg, reason: ReasonOpt = None, as_json: JsonOpt = False) -> None:
+    """Hold the rollout where it is (the controller skips it)."""
+    _control(rollout_id, "pause", {"reason": reason} if reason else {}, as_json)
+
+
+@app.command("resume")
+def resume(rollout_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Let a paused rollout go on."""
+    _control(rollout_id, "resume", None, as_json)
+
+
+@app.command("promote")
+def promote(rollout_id: IdArg, reason: ReasonOpt = None, as_json: JsonOpt = False) -> None:
+    """Approve the current pause or analysis step (reviewers)."""
+    _control(rollout_id, "promote", {"reason": reason} if reason else {}, as_json)
+
+
+@app.command("abort")
+def abort(
+    rollout_id: IdArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required, audited).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Roll back by hand: weights to 0, or the flag to its definition before the rollout."""
+    _control(rollout_id, "abort", {"reason": reason}, as_json)
+
+
+@controller_app.command("run")
+def run(
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between ticks (SLUICE_CONTROLLER_INTERVAL).")
+    ] = None,
+    lease: Annotated[
+        float | None, typer.Option(help="Lease seconds (SLUICE_CONTROLLER_LEASE).")
+    ] = None,
+) -> None:
+    """Run the rollout controller until SIGTERM/SIGINT; one replica leads, the rest stand by.
+
+    Does not migrate: prepare the database first (`sluice init` or one `sluice serve`).
+    """
+    import logging
+    import signal
+
+    from sluicegate.bootstrap import Settings, build
+    from sluicegate.controller import Controller
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with guard(False):
+        container = build(Settings.from_env())
+    tick = interval if interval is not None else container.settings.controller_interval_seconds
+    controller = Controller(container, interval=tick if tick > 0 else 5.0, lease_seconds=lease)
+    signal.signal(signal.SIGTERM, lambda *_: controller.stop_soon())
+    err.print(f"controller {controller.holder} running (tick {controller.interval:g} s)")
+    try:
+        controller.run()
+    except KeyboardInterrupt:
+        controller.release()
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    finally:
+        container.close()

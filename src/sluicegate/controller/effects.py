@@ -1,0 +1,400 @@
+"""The effects of a tick: apply a step, judge an analysis, succeed, fail and roll back."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sluicegate.controller.analysis import analyse_tick, final_verdict, json_safe
+from sluicegate.controller.base import CONTROLLER, Base, Stale
+from sluicegate.domain import lifecycle
+from sluicegate.domain.errors import NotFound
+from sluicegate.domain.rollouts import (
+    Desired,
+    RolloutPlan,
+    Status,
+    Step,
+    TargetKind,
+    apply_desired,
+    restore_flag,
+)
+from sluicegate.service import flags, incidents, jit, notifications
+from sluicegate.service.auditing import record
+from sluicegate.service.ports import RolloutRecord, UnitOfWork
+from sluicegate.service.rollouts import load_plan
+
+__all__ = ["Effects"]
+
+log = logging.getLogger("sluicegate.controller")
+
+
+def _weights_payload(rollout: RolloutRecord, plan: RolloutPlan, desired: Desired) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rollout": rollout.id,
+        "experiment": rollout.experiment_key,
+        "target": plan.target.to_dict(),
+        "step": rollout.current_step,
+        "weights": {"canary": desired.weight, "stable": 100 - desired.weight},
+        "rings": list(desired.rings),
+    }
+    if plan.target.kind is TargetKind.BLUE_GREEN:
+        out["weights"].update({"green": desired.weight, "blue": 100 - desired.weight})
+    return out
+
+
+@dataclass
+class Effects(Base):
+    # -- applying a step --------------------------------------------------------------------
+
+    def _apply(self, rollout: RolloutRecord, plan: RolloutPlan, desired: Desired) -> None:
+        # 1. intent (and, before the first change, the flag as it was: the rollback's target)
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            intent = uow.rollouts.step(fresh.id, fresh.current_step, "apply")
+            if intent is None:
+                baseline = fresh.baseline or self._baseline(uow, plan)
+                self._history(
+                    uow, fresh, "apply", "applying", desired.to_dict(), {}, finished=False
+                )
+                fresh = self._save(uow, fresh, baseline=baseline)
+        # 2. effect
+        detail: dict[str, Any] = {}
+        if plan.target.kind is TargetKind.FLAG:
+            written = self._write_flag(fresh, plan, desired)
+            if written is None:
+                return  # waiting for a change request's approval
+            detail = written
+        # 3. outcome and position, with the weights webhook, in one transaction
+        with self.deps.uow() as uow:
+            current = self._reload(uow, fresh)
+            row = uow.rollouts.step(current.id, current.current_step, "apply")
+            assert row is not None
+            now = self.deps.clock.now()
+            uow.rollouts.finish_step(current.id, row.seq, "applied", detail, now)
+            payload = _weights_payload(current, plan, desired)
+            self._next(uow, current, weight=desired.weight, rings=list(desired.rings))
+            record(
+                self.deps,
+                uow,
+                CONTROLLER,
+                "rollout.step-apply",
+                "rollout",
+                current.id,
+                before={"weight": current.weight, "rings": current.rings},
+                after={"step": current.current_step, **desired.to_dict(), **detail},
+            )
+            if plan.target.kind is not TargetKind.FLAG:
+                notifications.enqueue(uow, "rollout.weights", payload, deps=self.deps)
+            log.info(
+                "rollout %s: applied step %d (weight %d%%)",
+                current.id,
+                current.current_step,
+                desired.weight,
+            )
+
+    def _baseline(self, uow: UnitOfWork, plan: RolloutPlan) -> dict[str, Any]:
+        t = plan.target
+        if t.kind is not TargetKind.FLAG:
+            return {"weight": 0}
+        assert t.flag_set is not None
+        assert t.environment is not None
+        fs = uow.flags.get_set(t.flag_set, t.environment)
+        if fs is None:
+            raise NotFound(f"flag set {t.flag_set}/{t.environment} is gone")
+        return {"flag": fs.document["flags"][t.flag], "head_seq": fs.head_seq}
+
+    def _write_flag(
+        self, rollout: RolloutRecord, plan: RolloutPlan, desired: Desired | None
+    ) -> dict[str, Any] | None:
+        """Write the flag's document for ``desired`` (None: restore the baseline); idempotent."""
+        t = plan.target
+        assert t.flag_set is not None
+        assert t.environment is not None
+        action = "apply" if desired is not None else "rollback"
+        with self.deps.uow(readonly=True) as uow:
+            row = uow.rollouts.step(rollout.id, rollout.current_step, action)
+        pending = (row.detail if row else {}).get("change_request")
+        if pending:
+            cr = flags.get_change_request(self.deps, CONTROLLER, t.flag_set, t.environment, pending)
+            if cr.state in ("pending", "approved"):
+                return None
+        current = flags.load_current(self.deps, t.flag_set, t.environment)
+        if current is None:
+            raise NotFound(f"flag set {t.flag_set}/{t.environment} is gone")
+        baseline_flag = rollout.baseline.get("flag")
+        if desired is None:
+            if baseline_flag is None:
+                return {"flag_revision": current.head_seq, "unchanged": True}
+            document = restore_flag(current.document, t, baseline_flag)
+        else:
+            document = apply_desired(current.document, t, desired, baseline_flag)
+        change = flags.put_document(
+            self.deps,
+            CONTROLLER,
+            t.flag_set,
+            t.environment,
+            document,
+            reason=f"rollout {rollout.id} step {rollout.current_step}: {action}",
+        )
+        if change.change_request is not None:
+            with self.deps.uow() as uow:
+                fresh = self._reload(uow, rollout)
+                stored = uow.rollouts.step(fresh.id, fresh.current_step, action)
+                assert stored is not None
+                uow.rollouts.finish_step(
+                    fresh.id,
+                    stored.seq,
+                    "applying",
+                    {"change_request": change.change_request.id},
+                    self.deps.clock.now(),
+                )
+                self._save(
+                    uow,
+                    fresh,
+                    hold_reason=f"flag change request {change.change_request.id} awaits approval",
+                )
+            return None
+        return {"flag_revision": change.flag_set.head_seq, "revision": change.flag_set.revision}
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def _labels(self, rollout: RolloutRecord, plan: RolloutPlan) -> dict[str, str]:
+        return {
+            "experiment": rollout.experiment_key,
+            "rollout": rollout.id,
+            "service": plan.services[0] if plan.services else "",
+            "revision": str(rollout.current_step),
+            "weight": str(rollout.weight),
+        }
+
+    def _analyse(self, rollout: RolloutRecord, plan: RolloutPlan, step: Step) -> None:
+        spec = step.analysis
+        assert spec is not None
+        now = self.deps.clock.now()
+        state = dict(rollout.step_state)
+        if state.get("promoted_step") == rollout.current_step:
+            with self.deps.uow() as uow:
+                fresh = self._reload(uow, rollout)
+                detail = {"promoted_by": state.get("promoted_by"), "skipped": True}
+                self._history(uow, fresh, "analysis", "skipped", {}, detail, finished=True)
+                self._next(uow, fresh)
+            return
+        if "window_end" not in state:
+            with self.deps.uow() as uow:
+                fresh = self._reload(uow, rollout)
+                start = {**state, "started_at": now.isoformat(), "window_end": now.isoformat()}
+                self._save(uow, fresh, step_state={**start, "ticks": 0}, hold_reason=None)
+            return
+        window_start = datetime.fromisoformat(state["window_end"])
+        if now <= window_start:
+            return
+        source = self.sources(spec.source)
+        labels = self._labels(rollout, plan)
+        result = analyse_tick(spec, source, labels, state.get("monitor"), window_start, now)
+        ticks = int(state.get("ticks", 0)) + 1
+        if result.rollback:
+            self._fail(
+                rollout,
+                plan,
+                "the sequential monitor called for a rollback",
+                {"monitor": result.decision},
+            )
+            return
+        if ticks < spec.intervals:
+            with self.deps.uow() as uow:
+                fresh = self._reload(uow, rollout)
+                new_state = {
+                    **state,
+                    "monitor": result.monitor,
+                    "window_end": now.isoformat(),
+                    "ticks": ticks,
+                    "last_decision": result.decision,
+                }
+                self._save(uow, fresh, step_state=new_state, hold_reason=None)
+            return
+        started = datetime.fromisoformat(state["started_at"])
+        step_seconds = max((now - started).total_seconds() / max(ticks, 1), 1.0)
+        verdict = final_verdict(spec, source, labels, started, now, step_seconds)
+        evidence: dict[str, Any] = {"monitor": result.decision}
+        if verdict is not None:
+            evidence["verdict"] = json_safe(verdict.to_dict())
+        if verdict is not None and not verdict.passed:
+            self._fail(
+                rollout,
+                plan,
+                f"the judge's verdict is {verdict.decision.value}: {verdict.reason}",
+                evidence,
+            )
+            return
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            self._history(uow, fresh, "analysis", "passed", {}, evidence, finished=True)
+            self._next(uow, fresh)
+            record(
+                self.deps,
+                uow,
+                CONTROLLER,
+                "rollout.analysis-pass",
+                "rollout",
+                fresh.id,
+                after={"step": fresh.current_step, **evidence},
+            )
+        for service in plan.services:
+            self._breaker_success(f"service:{service}", rollout.id)
+
+    # -- endings ----------------------------------------------------------------------------
+
+    def _succeed(self, rollout: RolloutRecord, plan: RolloutPlan) -> None:
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            now = self.deps.clock.now()
+            self._save(
+                uow,
+                fresh,
+                status=Status.SUCCEEDED.value,
+                finished_at=now,
+                hold_reason=None,
+                outcome={"result": "succeeded", "weight": fresh.weight},
+            )
+            record(
+                self.deps,
+                uow,
+                CONTROLLER,
+                "rollout.succeed",
+                "rollout",
+                fresh.id,
+                before={"status": fresh.status},
+                after={"status": "succeeded"},
+            )
+        for service in plan.services:
+            self._breaker_success(f"service:{service}", rollout.id)
+
+    def _fail(
+        self, rollout: RolloutRecord, plan: RolloutPlan, reason: str, evidence: dict[str, Any]
+    ) -> None:
+        """Decide to roll back: record the evidence, open the services' breakers."""
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            self._history(uow, fresh, "analysis", "failed", {}, evidence, finished=True)
+            outcome = {"result": "rolled-back", "reason": reason, "evidence": evidence}
+            self._save(uow, fresh, status=Status.ROLLING_BACK.value, outcome=outcome)
+            for service in plan.services:
+                self._breaker_failure(
+                    uow,
+                    f"service:{service}",
+                    f"rollout {rollout.id} failed: {reason}",
+                    cooldown_seconds=self.settings.service_cooldown_seconds,
+                )
+            record(
+                self.deps,
+                uow,
+                CONTROLLER,
+                "rollout.analysis-fail",
+                "rollout",
+                fresh.id,
+                after={"step": fresh.current_step, "reason": reason, **evidence},
+            )
+        log.warning("rollout %s: rolling back: %s", rollout.id, reason)
+        with self.deps.uow(readonly=True) as uow:
+            moved = uow.rollouts.get(rollout.id)
+        if moved is not None:
+            self._rollback(moved)
+
+    def _rollback(self, rollout: RolloutRecord) -> None:
+        plan = load_plan(rollout)
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            self._history(
+                uow, fresh, "rollback", "applying", Desired().to_dict(), {}, finished=False
+            )
+            self._fence(uow)
+        detail: dict[str, Any] = {}
+        if plan.target.kind is TargetKind.FLAG:
+            written = self._write_flag(rollout, plan, None)
+            if written is None:
+                return
+            detail = written
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            row = uow.rollouts.step(fresh.id, fresh.current_step, "rollback")
+            assert row is not None
+            now = self.deps.clock.now()
+            uow.rollouts.finish_step(fresh.id, row.seq, "applied", detail, now)
+            outcome = dict(fresh.outcome or {"result": "rolled-back", "reason": "unknown"})
+            aborted = outcome.get("result") == "aborted"
+            final = Status.ABORTED if aborted else Status.ROLLED_BACK
+            done = self._save(
+                uow,
+                fresh,
+                status=final.value,
+                weight=0,
+                rings=[],
+                finished_at=now,
+                hold_reason=None,
+            )
+            notifications.enqueue(
+                uow, "rollout.weights", _weights_payload(done, plan, Desired()), deps=self.deps
+            )
+            summary = {
+                "rollout": fresh.id,
+                "experiment": fresh.experiment_key,
+                "status": final.value,
+                "reason": outcome.get("reason"),
+            }
+            notifications.enqueue(uow, "rollout.rolled-back", summary, deps=self.deps)
+            record(
+                self.deps,
+                uow,
+                CONTROLLER,
+                "rollout.rollback",
+                "rollout",
+                fresh.id,
+                before={"weight": fresh.weight, "rings": fresh.rings},
+                after={**summary, **detail, "evidence": outcome.get("evidence")},
+            )
+            if not aborted:
+                incidents.open_for_rollout(
+                    self.deps,
+                    uow,
+                    CONTROLLER,
+                    fresh,
+                    list(plan.services),
+                    {"reason": outcome.get("reason"), **(outcome.get("evidence") or {})},
+                )
+                self._mark_experiment(uow, fresh, outcome)
+
+    def _mark_experiment(
+        self, uow: UnitOfWork, rollout: RolloutRecord, outcome: dict[str, Any]
+    ) -> None:
+        """Move the experiment to rolled-back with the verdict attached, when its state allows."""
+        exp = uow.experiments.get_by_key(rollout.experiment_key)
+        if exp is None:
+            return
+        state = lifecycle.State(exp.state)
+        if lifecycle.State.ROLLED_BACK not in lifecycle.allowed_from(state):
+            log.info("experiment %s is %s; not marking it rolled-back", exp.key, exp.state)
+            return
+        now = self.deps.clock.now()
+        updated = replace(exp, state="rolled-back", version=exp.version + 1, updated_at=now)
+        if not uow.experiments.update(updated, exp.version):
+            raise Stale(f"experiment {exp.key} changed during the rollback")
+        record(
+            self.deps,
+            uow,
+            CONTROLLER,
+            "experiment.transition",
+            "experiment",
+            exp.key,
+            before={"state": exp.state, "version": exp.version},
+            after={
+                "state": updated.state,
+                "version": updated.version,
+                "rollout": rollout.id,
+                "evidence": outcome.get("evidence"),
+            },
+            reason=f"rollout {rollout.id} rolled back: {outcome.get('reason')}",
+        )
+        # Just-in-time grants for the stage it left end now, as with any transition.
+        jit.revoke_for_experiment(self.deps, uow, CONTROLLER, exp.key, exp.state)
