@@ -10,6 +10,7 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -19,13 +20,20 @@ from sluicegate.adapters.db.audit_scan import scan_segments
 from sluicegate.adapters.db.engine import build_engine
 from sluicegate.adapters.db.migrate import upgrade
 from sluicegate.adapters.db.uow import SqlUnitOfWorkFactory
+from sluicegate.adapters.policy import RegoPolicyEngine
+from sluicegate.adapters.prometheus import PrometheusConfig, PrometheusMetricSource
+from sluicegate.adapters.push_metrics import PushMetricSource
 from sluicegate.adapters.signing import Ed25519Signer, Ed25519Verifier
 from sluicegate.adapters.system import SystemClock, UuidFactory
+from sluicegate.adapters.webhooks import HttpxWebhookSender
 from sluicegate.domain.errors import InvalidRiskMatrix
 from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
+from sluicegate.service.metrics_port import MetricSource
+from sluicegate.service.notifications import DispatchSettings
 from sluicegate.service.ports import Clock, IdFactory
+from sluicegate.service.processes import GateRuntime
 
 __all__ = ["Container", "Settings", "build", "default_risk_matrix_path", "prepare"]
 
@@ -45,6 +53,24 @@ class Settings:
     expiry_interval_seconds: float = 60.0
     host: str = "127.0.0.1"
     port: int = 8080
+    webhook_interval_seconds: float = 2.0
+    webhook_max_attempts: int = 5
+    webhook_backoff_seconds: float = 10.0
+    webhook_timeout_seconds: float = 10.0
+    jit_max_hours: float = 8.0
+    policy_dir: Path | None = None  # the Rego bundle of policy gates; None: they fail closed
+    max_override_days: float = 7.0
+    prometheus_url: str = ""  # the metric source for rollouts; "" = pushed samples only
+    prometheus_bearer_token: str | None = None
+    prometheus_username: str | None = None
+    prometheus_password: str | None = None
+    prometheus_timeout_seconds: float = 10.0
+    metrics_retention_days: float = 14.0
+    metrics_prune_interval_seconds: float = 3600.0
+    metrics_max_batch: int = 1000
+    controller_interval_seconds: float = 5.0  # the rollout controller tick; 0: not in-process
+    controller_lease_seconds: float = 15.0
+    breaker_cooldown_seconds: float = 300.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -65,6 +91,24 @@ class Settings:
             expiry_interval_seconds=float(env.get("SLUICE_EXPIRY_INTERVAL", "60")),
             host=env.get("SLUICE_HOST", "127.0.0.1"),
             port=int(env.get("SLUICE_PORT", "8080")),
+            webhook_interval_seconds=float(env.get("SLUICE_WEBHOOK_INTERVAL", "2")),
+            webhook_max_attempts=int(env.get("SLUICE_WEBHOOK_MAX_ATTEMPTS", "5")),
+            webhook_backoff_seconds=float(env.get("SLUICE_WEBHOOK_BACKOFF", "10")),
+            webhook_timeout_seconds=float(env.get("SLUICE_WEBHOOK_TIMEOUT", "10")),
+            jit_max_hours=float(env.get("SLUICE_JIT_MAX_HOURS", "8")),
+            policy_dir=Path(env["SLUICE_POLICY_DIR"]) if env.get("SLUICE_POLICY_DIR") else None,
+            max_override_days=float(env.get("SLUICE_MAX_OVERRIDE_DAYS", "7")),
+            prometheus_url=env.get("SLUICE_PROMETHEUS_URL", ""),
+            prometheus_bearer_token=env.get("SLUICE_PROMETHEUS_TOKEN") or None,
+            prometheus_username=env.get("SLUICE_PROMETHEUS_USERNAME") or None,
+            prometheus_password=env.get("SLUICE_PROMETHEUS_PASSWORD") or None,
+            prometheus_timeout_seconds=float(env.get("SLUICE_PROMETHEUS_TIMEOUT", "10")),
+            metrics_retention_days=float(env.get("SLUICE_METRICS_RETENTION_DAYS", "14")),
+            metrics_prune_interval_seconds=float(env.get("SLUICE_METRICS_PRUNE_INTERVAL", "3600")),
+            metrics_max_batch=int(env.get("SLUICE_METRICS_MAX_BATCH", "1000")),
+            controller_interval_seconds=float(env.get("SLUICE_CONTROLLER_INTERVAL", "5")),
+            controller_lease_seconds=float(env.get("SLUICE_CONTROLLER_LEASE", "15")),
+            breaker_cooldown_seconds=float(env.get("SLUICE_BREAKER_COOLDOWN", "300")),
         )
 
     @property
@@ -82,6 +126,9 @@ class Container:
     engine: Engine
     deps: Deps
     signer: Ed25519Signer | None
+    _webhook_sender: HttpxWebhookSender | None = None
+    gates: GateRuntime = field(default_factory=GateRuntime)
+    _prometheus: PrometheusMetricSource | None = None
 
     def verifier(self) -> Ed25519Verifier:
         """Trust the keys registered in the database plus the local signing key."""
@@ -91,7 +138,49 @@ class Container:
             pems.append(self.signer.public_key_pem())
         return Ed25519Verifier(pems)
 
+    def webhook_sender(self) -> HttpxWebhookSender:
+        """The HTTP client of the webhook dispatcher, made on first use and closed by close()."""
+        if self._webhook_sender is None:
+            self._webhook_sender = HttpxWebhookSender()
+        return self._webhook_sender
+
+    def dispatch_settings(self) -> DispatchSettings:
+        s = self.settings
+        return DispatchSettings(
+            max_attempts=s.webhook_max_attempts,
+            backoff_base_seconds=s.webhook_backoff_seconds,
+            timeout_seconds=s.webhook_timeout_seconds,
+        )
+
+    def metric_source(self) -> MetricSource:
+        """Prometheus when ``prometheus_url`` is set (made once, closed by close()), else pushed
+        samples."""
+        s = self.settings
+        if not s.prometheus_url:
+            return PushMetricSource(self.deps.uow)
+        if self._prometheus is None:
+            self._prometheus = PrometheusMetricSource(
+                PrometheusConfig(
+                    url=s.prometheus_url,
+                    timeout_seconds=s.prometheus_timeout_seconds,
+                    bearer_token=s.prometheus_bearer_token,
+                    username=s.prometheus_username,
+                    password=s.prometheus_password,
+                )
+            )
+        return self._prometheus
+
+    def push_metric_source(self) -> MetricSource:
+        """The source over samples pushed to ``POST /api/v1/metrics``, whatever is configured."""
+        return PushMetricSource(self.deps.uow)
+
     def close(self) -> None:
+        if self._prometheus is not None:
+            self._prometheus.close()
+            self._prometheus = None
+        if self._webhook_sender is not None:
+            self._webhook_sender.close()
+            self._webhook_sender = None
         self.engine.dispose()
 
 
@@ -121,7 +210,12 @@ def build(
         default_risk_matrix=matrix,
         audit_scanner=functools.partial(scan_segments, settings.url),
     )
-    return Container(settings, engine, deps, signer)
+    gates = GateRuntime(
+        engine=RegoPolicyEngine(),
+        policy_dir=settings.policy_dir,
+        max_override=timedelta(days=settings.max_override_days),
+    )
+    return Container(settings, engine, deps, signer, gates=gates)
 
 
 def prepare(settings: Settings, **kwargs: object) -> Container:

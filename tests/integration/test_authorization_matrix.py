@@ -17,6 +17,11 @@ ROLE_USER = {
     Role.ADMIN: "admin",
 }
 
+_PROCESS = (
+    "apiVersion: sluicegate.dev/v1\nkind: Process\nmetadata: {name: matrix}\n"
+    "stages: [{name: sandbox}]\n"
+)
+
 # (action, method, path, request kwargs). Bodies are valid, so only authorisation can refuse.
 ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
     (Action.TEAM_READ, "GET", "/api/v1/teams", {}),
@@ -93,6 +98,142 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
     ),
     (Action.RISK_MATRIX_WRITE, "PUT", "/api/v1/risk-matrix", {"json": "SEED_MATRIX"}),
     (Action.SETTINGS_WRITE, "PUT", "/api/v1/settings/priority-weights", {"json": {"value": 1}}),
+    (Action.FLAG_READ, "GET", "/api/v1/flag-sets", {}),
+    (Action.FLAG_READ, "GET", "/api/v1/flag-sets/shop/staging/revisions", {}),
+    (Action.FLAG_READ, "GET", "/api/v1/sync/flag-sets/shop", {}),
+    (Action.FLAG_READ, "GET", "/api/v1/sync/flag-sets/shop/events", {}),
+    (
+        Action.FLAG_WRITE,
+        "POST",
+        "/api/v1/flag-sets",
+        {"json": {"name": "matrix", "environment": "staging", "owner_team": "payments"}},
+    ),
+    (Action.FLAG_WRITE, "PUT", "/api/v1/flag-sets/shop/staging/document", {"json": {"flags": {}}}),
+    (Action.FLAG_WRITE, "POST", "/api/v1/flag-sets/shop/staging/rollback", {"json": {"to": 1}}),
+    (
+        Action.FLAG_APPROVE,
+        "POST",
+        "/api/v1/flag-sets/shop/production/change-requests/none/approve",
+        {"json": {}},
+    ),
+    (
+        Action.FLAG_POLICY,
+        "PATCH",
+        "/api/v1/flag-sets/shop/staging",
+        {"json": {"policy": {"require_approval": True}}},
+    ),
+    (Action.FLAG_EVALUATE, "POST", "/ofrep/v1/evaluate/flags", {"json": {}}),
+    (Action.FLAG_EVALUATE, "POST", "/ofrep/v1/evaluate/flags/some-flag", {"json": {}}),
+    (Action.WEBHOOK_READ, "GET", "/api/v1/webhooks", {}),
+    (Action.WEBHOOK_READ, "GET", "/api/v1/webhooks/none", {}),
+    (Action.WEBHOOK_READ, "GET", "/api/v1/webhooks/deliveries", {}),
+    (Action.WEBHOOK_READ, "GET", "/api/v1/webhooks/dead-letters", {}),
+    (
+        Action.WEBHOOK_MANAGE,
+        "POST",
+        "/api/v1/webhooks",
+        {"json": {"name": "m", "url": "http://127.0.0.1:9/hook", "events": ["*"]}},
+    ),
+    (Action.WEBHOOK_MANAGE, "PATCH", "/api/v1/webhooks/none", {"json": {"active": False}}),
+    (Action.WEBHOOK_MANAGE, "DELETE", "/api/v1/webhooks/none", {}),
+    (Action.WEBHOOK_MANAGE, "POST", "/api/v1/webhooks/dead-letters/none/retry", {}),
+    (
+        Action.JIT_REQUEST,
+        "POST",
+        "/api/v1/jit/requests",
+        {
+            "json": {
+                "experiment": "seeded",
+                "stage": "proposed",
+                "role": "admin",
+                "duration": "1h",
+                "reason": "matrix",
+            }
+        },
+    ),
+    (Action.JIT_REQUEST, "POST", "/api/v1/jit/grants/none/revoke", {"json": {}}),
+    (Action.JIT_READ, "GET", "/api/v1/jit/requests", {}),
+    (Action.JIT_DECIDE, "POST", "/api/v1/jit/requests/none/approve", {"json": {}}),
+    (Action.JIT_DECIDE, "POST", "/api/v1/jit/requests/none/deny", {"json": {}}),
+    (Action.PROCESS_READ, "GET", "/api/v1/processes/default", {}),
+    (Action.PROCESS_READ, "GET", "/api/v1/processes/default/diff", {}),
+    (Action.PROCESS_READ, "POST", "/api/v1/processes/validate", {"json": {"source": _PROCESS}}),
+    (Action.PROCESS_APPLY, "PUT", "/api/v1/processes/matrix", {"json": {"source": _PROCESS}}),
+    (Action.PROCESS_APPLY, "PUT", "/api/v1/process-selector", {"json": {"default": "default"}}),
+    (
+        Action.PROCESS_APPLY,
+        "POST",
+        "/api/v1/experiments/seeded/process",
+        {"json": {"process": "default", "reason": "matrix"}},
+    ),
+    (Action.GATE_CHECK, "POST", "/api/v1/experiments/seeded/gates/staging/check", {"json": {}}),
+    (Action.EXPERIMENT_READ, "GET", "/api/v1/decisions/none", {}),
+    (Action.EXPERIMENT_READ, "GET", "/api/v1/experiments/seeded/evidence", {}),
+    (Action.EXPERIMENT_READ, "GET", "/api/v1/experiments/seeded/overrides", {}),
+    (
+        Action.EVIDENCE_ADD,
+        "POST",
+        "/api/v1/experiments/seeded/evidence",
+        {
+            "params": {"kind": "junit"},
+            "content": b'<testsuite name="m"><testcase name="a"/></testsuite>',
+        },
+    ),
+    (
+        Action.OVERRIDE_MANAGE,
+        "POST",
+        "/api/v1/experiments/seeded/overrides",
+        {
+            "json": {
+                "stage": "staging",
+                "gate": "policies",
+                "justification": "matrix",
+                "expires_at": "2026-11-22T12:00:00+00:00",
+            }
+        },
+    ),
+    (Action.OVERRIDE_MANAGE, "POST", "/api/v1/overrides/none/revoke", {"json": {"reason": "m"}}),
+    (Action.SETTINGS_WRITE, "PUT", "/api/v1/gate-settings/review-board", {"json": {"value": None}}),
+    (
+        Action.METRICS_PUSH,
+        "POST",
+        "/api/v1/metrics",
+        {
+            "json": {
+                "samples": [
+                    {
+                        "experiment": "seeded",
+                        "metric": "latency",
+                        "variant": "canary",
+                        "value": 0.1,
+                        "ts": "2026-11-21T11:59:00Z",
+                    }
+                ]
+            }
+        },
+    ),
+    (Action.METRICS_READ, "GET", "/api/v1/metrics", {"params": {"experiment": "seeded"}}),
+    (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts", {}),
+    (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts/none", {}),
+    (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts/none/weights", {}),
+    (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts/breakers", {}),
+    (Action.ROLLOUT_READ, "GET", "/api/v1/incidents", {}),
+    (
+        Action.ROLLOUT_WRITE,
+        "POST",
+        "/api/v1/rollouts",
+        {
+            "json": {
+                "experiment": "seeded",
+                "plan": {"target": {"kind": "deployment", "service": "checkout"}},
+            }
+        },
+    ),
+    (Action.ROLLOUT_OPERATE, "POST", "/api/v1/rollouts/none/start", {}),
+    (Action.ROLLOUT_OPERATE, "POST", "/api/v1/rollouts/none/pause", {"json": {}}),
+    (Action.ROLLOUT_OPERATE, "POST", "/api/v1/rollouts/none/resume", {}),
+    (Action.ROLLOUT_OPERATE, "POST", "/api/v1/rollouts/none/abort", {"json": {"reason": "x"}}),
+    (Action.ROLLOUT_PROMOTE, "POST", "/api/v1/rollouts/none/promote", {"json": {}}),
 ]
 
 

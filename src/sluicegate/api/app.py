@@ -13,11 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from sluicegate import __version__
 from sluicegate.api import problems
 from sluicegate.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from sluicegate.api.routes import audit, experiments, health, identity, settings
+from sluicegate.api.routes import audit, experiments, flags, health, identity, ofrep, settings, sync
+from sluicegate.api.routes import gates as gate_routes
+from sluicegate.api.routes import jit as jit_routes
+from sluicegate.api.routes import metrics as metric_routes
+from sluicegate.api.routes import rollouts as rollout_routes
+from sluicegate.api.routes import webhooks as webhook_routes
 from sluicegate.bootstrap import Container
 from sluicegate.service.experiments import expire_due
+from sluicegate.service.flags import apply_due
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_env"]
 
 log = logging.getLogger("sluicegate.jobs")
 
@@ -34,18 +40,54 @@ async def _expiry_loop(container: Container, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
+async def _flag_schedule_loop(container: Container, app: FastAPI, interval: float) -> None:
+    """The flag scheduler: apply approved change requests whose apply_at has passed."""
+    while True:
+        try:
+            changed = await run_in_threadpool(apply_due, container.deps)
+            for key in changed:
+                sync.runtime_for(app).hub.notify(key)
+            if changed:
+                log.info(
+                    "applied scheduled flag changes: %s", ", ".join("/".join(k) for k in changed)
+                )
+        except Exception:
+            log.exception("the flag scheduler failed; it runs again in %.0f s", interval)
+        await asyncio.sleep(interval)
+
+
 def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = None
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        tasks = []
         if run_jobs and container.settings.expiry_interval_seconds > 0:
-            task = asyncio.create_task(
-                _expiry_loop(container, container.settings.expiry_interval_seconds)
+            tasks.append(
+                asyncio.create_task(
+                    _expiry_loop(container, container.settings.expiry_interval_seconds)
+                )
             )
+        flag_interval = sync.runtime_for(app_).settings.schedule_interval
+        if run_jobs and flag_interval > 0:
+            tasks.append(asyncio.create_task(_flag_schedule_loop(container, app_, flag_interval)))
+        webhook_interval = container.settings.webhook_interval_seconds
+        if run_jobs and webhook_interval > 0:
+            tasks.append(
+                asyncio.create_task(webhook_routes.dispatch_loop(container, webhook_interval))
+            )
+        if run_jobs and container.settings.expiry_interval_seconds > 0:
+            tasks.append(
+                asyncio.create_task(
+                    jit_routes.expiry_loop(container, container.settings.expiry_interval_seconds)
+                )
+            )
+        prune_interval = container.settings.metrics_prune_interval_seconds
+        if run_jobs and prune_interval > 0:
+            tasks.append(asyncio.create_task(metric_routes.prune_loop(container, prune_interval)))
         try:
             yield
         finally:
-            if task is not None:
+            sync.runtime_for(app_).hub.close()
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -67,8 +109,28 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         experiments.router,
         settings.router,
         audit.router,
+        flags.router,
+        sync.router,
     ):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(webhook_routes.router, prefix="/api/v1")
+    app.include_router(jit_routes.router, prefix="/api/v1")
+    app.include_router(gate_routes.router, prefix="/api/v1")
+    app.include_router(rollout_routes.router, prefix="/api/v1")
+    app.include_router(metric_routes.router, prefix="/api/v1")
+    app.include_router(ofrep.router, prefix="/ofrep/v1")
+    app.add_middleware(ofrep.ScopedTokenGuard)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """``uvicorn --factory sluicegate.api.app:create_app_from_env``: one app per worker process.
+
+    Reads the same ``SLUICE_*`` settings as ``sluice serve`` but does not migrate: prepare the
+    database first (``sluice init`` or one ``sluice serve``), so that workers never race to.
+    """
+    from sluicegate.bootstrap import Settings, build
+
+    return create_app(build(Settings.from_env()))

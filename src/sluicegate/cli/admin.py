@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
-from typing import Annotated
+import os
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sluicegate.cli.common import JsonOpt, guard
 from sluicegate.cli.output import emit_json, err, out
+
+if TYPE_CHECKING:
+    from sluicegate.controller import Controller
 
 __all__ = ["demo", "init", "serve"]
 
@@ -69,6 +74,20 @@ def serve(
     _run(container, host or settings.host, port or settings.port)
 
 
+def _start_controller(container: object) -> Controller | None:
+    """The rollout controller in-process (SLUICE_CONTROLLER_INTERVAL > 0); it takes the lease,
+    so several servers on one database still run one active controller."""
+    from sluicegate.bootstrap import Container
+    from sluicegate.controller import Controller
+
+    assert isinstance(container, Container)
+    if container.settings.controller_interval_seconds <= 0:
+        return None
+    controller = Controller(container)
+    controller.start()
+    return controller
+
+
 def _run(container: object, host: str, port: int) -> None:
     import uvicorn
 
@@ -76,9 +95,12 @@ def _run(container: object, host: str, port: int) -> None:
     from sluicegate.bootstrap import Container
 
     assert isinstance(container, Container)
+    controller = _start_controller(container)
     try:
         uvicorn.run(create_app(container), host=host, port=port, log_level="info")
     finally:
+        if controller is not None:
+            controller.stop()
         container.close()
 
 
@@ -91,9 +113,12 @@ def demo(
     from sluicegate.bootstrap import Settings, prepare
     from sluicegate.service import identity
     from sluicegate.service.context import RequestContext
-    from sluicegate.service.demo import load_demo
+    from sluicegate.service.demo import load_demo, load_rollout_demo
 
     settings = Settings.from_env()
+    if "SLUICE_CONTROLLER_INTERVAL" not in os.environ:
+        settings = dataclasses.replace(settings, controller_interval_seconds=2.0)
+    rollout_ids: list[str] = []
     with guard(False):
         container = prepare(settings)
         deps = container.deps
@@ -103,6 +128,7 @@ def demo(
             _admin, issued = identity.init_admin(deps, "admin", "Demo Admin")
             principal = identity.authenticate(deps, issued.secret)
             load_demo(deps, RequestContext(principal, request_id="demo-seed"))
+            rollout_ids = load_rollout_demo(deps, RequestContext(principal, request_id="demo-seed"))
         else:
             # Whoever can open the database is trusted locally; the new token is audited.
             issued = identity.issue_local_token(deps, "admin", "make run (demo)")
@@ -113,6 +139,11 @@ def demo(
     out.print(
         f"  try:         SLUICE_URL=http://{h}:{p} SLUICE_TOKEN=<token> sluice experiment list"
     )
+    for rollout_id in rollout_ids:
+        out.print(
+            f"  watch:       SLUICE_URL=http://{h}:{p} SLUICE_TOKEN=<token> "
+            f"sluice rollout status --watch {rollout_id}"
+        )
     if not no_serve:
         _run(container, h, p)
     else:

@@ -34,6 +34,8 @@ _BY_CODE = {
     "forbidden": ExitCode.DENIED,
     "unauthenticated": ExitCode.DENIED,
     "audit-verification-failed": ExitCode.DENIED,
+    "gate-blocked": ExitCode.DENIED,
+    "gate-pending": ExitCode.PENDING,
 }
 
 

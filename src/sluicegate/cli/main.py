@@ -5,7 +5,14 @@ from __future__ import annotations
 import typer
 
 from sluicegate import __version__
-from sluicegate.cli import admin, audit, directory, experiments, tokens
+from sluicegate.cli import admin, audit, directory, experiments, flags, tokens
+from sluicegate.cli import evidence as evidence_cli
+from sluicegate.cli import gates as gate_cli
+from sluicegate.cli import jit as jit_cli
+from sluicegate.cli import policy as policy_cli
+from sluicegate.cli import processes as process_cli
+from sluicegate.cli import rollouts as rollout_cli
+from sluicegate.cli import webhooks as webhook_cli
 
 __all__ = ["app", "run"]
 
@@ -28,6 +35,16 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(tokens.app, name="token")
 app.add_typer(directory.teams, name="team")
 app.add_typer(directory.users, name="user")
+app.add_typer(webhook_cli.app, name="webhook")
+app.add_typer(jit_cli.app, name="jit")
+app.add_typer(flags.app, name="flags")
+app.add_typer(process_cli.app, name="process")
+app.add_typer(gate_cli.app, name="gate")
+app.add_typer(gate_cli.overrides, name="override")
+app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(policy_cli.app, name="policy")
+app.add_typer(rollout_cli.app, name="rollout")
+app.add_typer(rollout_cli.controller_app, name="controller")
 
 
 def _register_optional() -> None:

@@ -68,6 +68,27 @@ class Action(StrEnum):
     RISK_MATRIX_READ = "risk-matrix:read"
     RISK_MATRIX_WRITE = "risk-matrix:write"
     SETTINGS_WRITE = "settings:write"
+    FLAG_READ = "flag:read"
+    FLAG_WRITE = "flag:write"
+    FLAG_APPROVE = "flag:approve"
+    FLAG_POLICY = "flag:policy"
+    FLAG_EVALUATE = "flag:evaluate"
+    WEBHOOK_READ = "webhook:read"
+    WEBHOOK_MANAGE = "webhook:manage"
+    JIT_REQUEST = "jit:request"
+    JIT_READ = "jit:read"
+    JIT_DECIDE = "jit:decide"
+    PROCESS_READ = "process:read"
+    PROCESS_APPLY = "process:apply"
+    GATE_CHECK = "gate:check"
+    EVIDENCE_ADD = "evidence:add"
+    OVERRIDE_MANAGE = "override:manage"
+    ROLLOUT_READ = "rollout:read"
+    ROLLOUT_WRITE = "rollout:write"
+    ROLLOUT_OPERATE = "rollout:operate"
+    ROLLOUT_PROMOTE = "rollout:promote"
+    METRICS_PUSH = "metrics:push"
+    METRICS_READ = "metrics:read"
 
 
 #: The minimum role for each action.
@@ -89,6 +110,27 @@ PERMISSIONS: Mapping[Action, Role] = {
     Action.RISK_MATRIX_READ: Role.VIEWER,
     Action.RISK_MATRIX_WRITE: Role.ADMIN,
     Action.SETTINGS_WRITE: Role.ADMIN,
+    Action.FLAG_READ: Role.VIEWER,
+    Action.FLAG_WRITE: Role.CONTRIBUTOR,
+    Action.FLAG_APPROVE: Role.REVIEWER,
+    Action.FLAG_POLICY: Role.ADMIN,
+    Action.FLAG_EVALUATE: Role.VIEWER,
+    Action.WEBHOOK_READ: Role.ADMIN,
+    Action.WEBHOOK_MANAGE: Role.ADMIN,
+    Action.JIT_REQUEST: Role.VIEWER,
+    Action.JIT_READ: Role.VIEWER,
+    Action.JIT_DECIDE: Role.REVIEWER,
+    Action.PROCESS_READ: Role.VIEWER,
+    Action.PROCESS_APPLY: Role.ADMIN,
+    Action.GATE_CHECK: Role.CONTRIBUTOR,
+    Action.EVIDENCE_ADD: Role.CONTRIBUTOR,
+    Action.OVERRIDE_MANAGE: Role.REVIEWER,
+    Action.ROLLOUT_READ: Role.VIEWER,
+    Action.ROLLOUT_WRITE: Role.CONTRIBUTOR,
+    Action.ROLLOUT_OPERATE: Role.CONTRIBUTOR,
+    Action.ROLLOUT_PROMOTE: Role.REVIEWER,
+    Action.METRICS_PUSH: Role.CONTRIBUTOR,
+    Action.METRICS_READ: Role.VIEWER,
 }
 
 

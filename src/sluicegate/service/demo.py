@@ -189,3 +189,60 @@ def load_demo(deps: Deps, admin: RequestContext) -> list[str]:
         "payments-pii-export",
         "search-typeahead",
     ]
+
+
+def _demo_analysis(multiplier: float, seed: int) -> dict[str, Any]:
+    """An analysis over the seeded simulator (``canary_error_multiplier`` > 1: a bad canary)."""
+    return {
+        "intervals": 3,
+        "source": {
+            "kind": "simulated",
+            "seed": seed,
+            "interval_seconds": 1,
+            "requests_per_interval": 4000,
+            "canary_error_multiplier": multiplier,
+        },
+        "queries": {"metrics": {"latency": "latency"}},
+        "judge": {"metrics": [{"name": "latency", "allowed_increase_pct": 10}]},
+    }
+
+
+def load_rollout_demo(deps: Deps, admin: RequestContext) -> list[str]:
+    """Two rollouts the in-process controller moves while you watch (docs/rollouts.md, "Demo"):
+    a healthy canary ramping 1 -> 5 -> 25 -> 50 -> 100 %, and a bad one that rolls itself back.
+    Returns their ids (good, bad)."""
+    from sluicegate.service import rollouts
+
+    good = rollouts.create(
+        deps,
+        admin,
+        {
+            "experiment": "checkout-redesign",
+            "name": "checkout canary (healthy)",
+            "plan": {
+                "target": {"kind": "deployment", "service": "checkout"},
+                "analysis": _demo_analysis(1.0, seed=7),
+            },
+        },
+    )
+    bad = rollouts.create(
+        deps,
+        admin,
+        {
+            "experiment": "search-ranking-v2",
+            "name": "search ranking canary (5x errors)",
+            "plan": {
+                "target": {"kind": "deployment", "service": "search"},
+                "steps": [
+                    {"weight": 5},
+                    {"pause": {"seconds": 20}},
+                    {"weight": 25},
+                    {"analysis": _demo_analysis(5.0, seed=8)},
+                    {"weight": 100},
+                ],
+            },
+        },
+    )
+    for rollout in (good, bad):
+        rollouts.start(deps, admin, rollout.id)
+    return [good.id, bad.id]

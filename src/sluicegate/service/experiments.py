@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,13 +17,16 @@ from sluicegate.domain.errors import (
     NotFound,
     SelfApproval,
 )
+from sluicegate.domain.gates import Outcome
 from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
 from sluicegate.domain.lifecycle import State
 from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights, score
 from sluicegate.domain.proposal import Proposal, parse_proposal
 from sluicegate.domain.risk import RiskLevel
+from sluicegate.service import jit
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
+from sluicegate.service.gates import GateBlocked, GateRuntime, enter_stage, governed_stage
 from sluicegate.service.ports import ApprovalRecord, ExperimentRecord, UnitOfWork
 
 __all__ = [
@@ -38,6 +42,9 @@ __all__ = [
     "transition",
     "update",
 ]
+
+
+_STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
 def priority_weights(uow: UnitOfWork) -> PriorityWeights:
@@ -82,6 +89,7 @@ def experiment_dict(
                 "decision": a.decision,
                 "comment": a.comment,
                 "created_at": a.created_at.isoformat(),
+                "stage": a.stage,
             }
             for a in approvals
         ]
@@ -181,7 +189,6 @@ def update(
     The write is a compare-and-set on the version read in this transaction, so of two concurrent
     updates one wins and the other gets :class:`Conflict`.
     """
-    authorize(ctx.principal, Action.EXPERIMENT_UPDATE)
     if not isinstance(changes, Mapping) or not changes:
         raise InvalidInput("nothing to update", errors=[FieldError("body", "empty change set")])
     for name in _IMMUTABLE:
@@ -191,6 +198,9 @@ def update(
             )
     with deps.uow() as uow:
         exp = _load(uow, key)
+        # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
+        ctx = jit.effective_context(deps, uow, ctx, exp)
+        authorize(ctx.principal, Action.EXPERIMENT_UPDATE)
         _require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
@@ -253,7 +263,7 @@ def list_queue(
 
 def missing_signoffs(exp: ExperimentRecord, approvals: list[ApprovalRecord]) -> list[str]:
     required = list(exp.assessment.get("required_signoffs", []))
-    have = {a.domain.value for a in approvals if a.decision == "approve"}
+    have = {a.domain.value for a in approvals if a.decision == "approve" and a.stage is None}
     return [d for d in required if d not in have]
 
 
@@ -261,13 +271,27 @@ def approve(
     deps: Deps,
     ctx: RequestContext,
     key: str,
-    domain: str,
+    domain: str | None,
     comment: str = "",
+    *,
+    stage: str | None = None,
+    decision: str = "approve",
 ) -> ApprovalRecord:
-    """Record a sign-off in one reviewer domain. The proposer can never approve."""
+    """Record a sign-off in one reviewer domain. The proposer can never approve.
+
+    Without ``stage`` it is the intake sign-off (while proposed); with ``stage`` it is a review
+    (approve or reject) of the promotion into that stage, which the stage's approval gates read.
+    """
     authorize(ctx.principal, Action.EXPERIMENT_APPROVE)
+    if stage is not None:
+        return _stage_review(deps, ctx, key, stage, decision, domain, comment)
+    if decision != "approve":
+        raise InvalidInput(
+            "intake sign-offs approve; reject an experiment with a transition to rejected",
+            errors=[FieldError("decision", "only 'approve' without a stage")],
+        )
     try:
-        reviewer_domain = ReviewerDomain(domain)
+        reviewer_domain = ReviewerDomain(domain or "")
     except ValueError:
         raise InvalidInput(
             f"unknown reviewer domain {domain!r}",
@@ -323,7 +347,14 @@ def transition(
     *,
     reason: str | None = None,
     expected_version: int | None = None,
+    gates: GateRuntime | None = None,
 ) -> ExperimentRecord:
+    """Move ``key`` to ``target``; entering a stage guarded by gates is a governed promotion.
+
+    When an applied process governs the experiment (docs/gates.md, "Governed promotions"), the
+    stage's gates are checked first (the decision is stored either way) and a denied or pending
+    decision refuses the transition with :class:`GateBlocked` naming the decision id.
+    """
     try:
         to = State(target)
     except ValueError:
@@ -331,12 +362,13 @@ def transition(
             f"unknown state {target!r}",
             errors=[FieldError("to", f"one of {', '.join(s.value for s in State)}")],
         ) from None
-    authorize(
-        ctx.principal,
-        Action.EXPERIMENT_REJECT if to is State.REJECTED else Action.EXPERIMENT_TRANSITION,
-    )
+    action = Action.EXPERIMENT_REJECT if to is State.REJECTED else Action.EXPERIMENT_TRANSITION
+    _promotion_gate(deps, ctx, key, to, expected_version, gates)
     with deps.uow() as uow:
         exp = _load(uow, key)
+        # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
+        ctx = jit.effective_context(deps, uow, ctx, exp)
+        authorize(ctx.principal, action)
         _require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(
@@ -370,7 +402,115 @@ def transition(
             after={"state": updated.state, "version": updated.version},
             reason=reason,
         )
+        # Grants for the stage it left end now (also on a rollback), in this transaction.
+        jit.revoke_for_experiment(deps, uow, ctx, key, exp.state)
     return updated
+
+
+def _promotion_gate(
+    deps: Deps,
+    ctx: RequestContext,
+    key: str,
+    to: State,
+    expected_version: int | None,
+    gates: GateRuntime | None,
+) -> str | None:
+    """Check the gates of a governed promotion into ``to``; the passing decision's id or None.
+
+    Runs in its own transaction so that a refused promotion still leaves its decision record.
+    """
+    if to in lifecycle.FINAL_STATES or to in (State.PROPOSED, State.APPROVED):
+        return None
+    runtime = gates or GateRuntime()
+    with deps.uow() as uow:
+        exp = _load(uow, key)
+        version = governed_stage(uow, runtime, exp, to.value)
+        if version is None:
+            return None
+        acting = jit.effective_context(deps, uow, ctx, exp)
+        authorize(acting.principal, Action.EXPERIMENT_TRANSITION)
+        _require_team(acting.principal, exp.owner_team)
+        if expected_version is not None and expected_version != exp.version:
+            raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
+        lifecycle.check(State(exp.state), to)
+        decision = enter_stage(deps, uow, acting, runtime, exp, version, to.value)
+    if decision.outcome is not Outcome.PASS:
+        raise GateBlocked(decision)
+    return decision.id
+
+
+def _stage_review(
+    deps: Deps,
+    ctx: RequestContext,
+    key: str,
+    stage: str,
+    decision: str,
+    domain: str | None,
+    comment: str,
+) -> ApprovalRecord:
+    if decision not in ("approve", "reject"):
+        raise InvalidInput(
+            f"unknown decision {decision!r}", errors=[FieldError("decision", "approve or reject")]
+        )
+    if not _STAGE_NAME.match(stage):
+        raise InvalidInput(
+            f"{stage!r} is not a stage name", errors=[FieldError("stage", "a lower-case slug")]
+        )
+    held = sorted(d.value for d in ctx.principal.domains)
+    if domain is not None and domain not in held:
+        raise Forbidden(
+            f"{ctx.principal.username} does not hold the {domain} reviewer domain",
+            hint="Ask a reviewer who holds that domain.",
+        )
+    chosen = domain or (held[0] if held else None)
+    if chosen is None:
+        raise Forbidden(
+            f"{ctx.principal.username} holds no reviewer domain",
+            hint="Stage reviews are recorded in a reviewer domain; ask an admin to grant one.",
+        )
+    with deps.uow() as uow:
+        exp = _load(uow, key)
+        if exp.proposer_id == ctx.principal.user_id:
+            raise SelfApproval(
+                f"{ctx.principal.username} proposed {key!r} and cannot review its promotion"
+            )
+        if State(exp.state) in lifecycle.FINAL_STATES:
+            raise Conflict(f"{key!r} is {exp.state}; final experiments take no reviews")
+        if any(
+            a.reviewer_id == ctx.principal.user_id and a.stage == stage and a.domain.value == chosen
+            for a in uow.approvals.for_experiment(exp.id)
+        ):
+            raise Conflict(
+                f"{ctx.principal.username} already reviewed {key!r} for {stage} ({chosen})"
+            )
+        approval = ApprovalRecord(
+            id=deps.ids.new_id(),
+            experiment_id=exp.id,
+            reviewer_id=ctx.principal.user_id,
+            reviewer=ctx.principal.username,
+            domain=ReviewerDomain(chosen),
+            decision=decision,
+            comment=comment,
+            created_at=deps.clock.now(),
+            stage=stage,
+        )
+        uow.approvals.add(approval)
+        record(
+            deps,
+            uow,
+            ctx,
+            "experiment.stage-review",
+            "experiment",
+            key,
+            after={
+                "stage": stage,
+                "decision": decision,
+                "domain": chosen,
+                "reviewer": ctx.principal.username,
+                "comment": comment,
+            },
+        )
+    return approval
 
 
 def set_priority_weights(

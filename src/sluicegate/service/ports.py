@@ -10,13 +10,17 @@ from typing import Any, Protocol, Self
 
 from sluicegate.domain.audit import AuditEvent, Checkpoint
 from sluicegate.domain.identity import ReviewerDomain, Role
+from sluicegate.domain.rollouts.breaker import Breaker
+from sluicegate.service.metrics_port import MetricSampleRepository
 
 __all__ = [
     "ApprovalRecord",
     "ApprovalRepository",
     "AuditFilter",
     "AuditRepository",
+    "ClaimedDelivery",
     "Clock",
+    "EvidenceRecord",
     "ExperimentRecord",
     "ExperimentRepository",
     "FlagChangeRequestRecord",
@@ -25,9 +29,22 @@ __all__ = [
     "FlagRevisionRecord",
     "FlagSetRecord",
     "FlagTokenRecord",
+    "GateDecisionRecord",
+    "GateOverrideRecord",
+    "GateRepository",
     "IdFactory",
+    "IncidentRecord",
+    "JitRecord",
+    "JitRepository",
+    "ProcessPinRecord",
+    "ProcessVersionRecord",
+    "RolloutRecord",
+    "RolloutRepository",
+    "RolloutStepRecord",
     "SettingsRepository",
     "Signer",
+    "StageReviewRecord",
+    "StoredPolicyBundle",
     "TeamRecord",
     "TeamRepository",
     "TokenRecord",
@@ -36,6 +53,9 @@ __all__ = [
     "UnitOfWorkFactory",
     "UserRecord",
     "UserRepository",
+    "WebhookDeliveryRecord",
+    "WebhookRepository",
+    "WebhookSubscriptionRecord",
 ]
 
 
@@ -119,6 +139,7 @@ class ApprovalRecord:
     decision: str
     comment: str
     created_at: datetime
+    stage: str | None = None  # None: the intake sign-off; else the stage it approves entry to
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,10 +328,251 @@ class FlagRepository(Protocol):
     ) -> bool: ...
     def due_change_requests(self, now: datetime) -> list[FlagChangeRequestRecord]: ...
     def add_token(self, token: FlagTokenRecord, token_hash: str) -> None: ...
-    def find_token(self, token_hash: str) -> FlagTokenRecord | None: ...
+    def find_token(self, token_hash: str) -> tuple[FlagTokenRecord, FlagHead] | None:
+        """A scoped token and the head of its flag set, in one query (hot path of OFREP)."""
+        ...
+
     def get_token(self, token_id: str) -> FlagTokenRecord | None: ...
     def tokens(self, flag_set_id: str) -> list[FlagTokenRecord]: ...
     def revoke_token(self, token_id: str, when: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSubscriptionRecord:
+    """A webhook subscription; its signing secret is kept apart and never leaves the store."""
+
+    id: str
+    name: str
+    url: str
+    events: tuple[str, ...]
+    format: str
+    active: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDeliveryRecord:
+    """One queued delivery of one event to one subscription (the outbox row)."""
+
+    id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    envelope: dict[str, Any]
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery claimed by one dispatcher, with what it needs to send it."""
+
+    delivery: WebhookDeliveryRecord
+    url: str
+    format: str
+    secret: str
+
+
+class WebhookRepository(Protocol):
+    def add_subscription(self, sub: WebhookSubscriptionRecord, secret: str) -> None: ...
+    def get_subscription(self, sub_id: str) -> WebhookSubscriptionRecord | None: ...
+    def list_subscriptions(self) -> list[WebhookSubscriptionRecord]: ...
+    def update_subscription(self, sub: WebhookSubscriptionRecord) -> None: ...
+    def delete_subscription(self, sub_id: str) -> int:
+        """Delete the subscription and its deliveries; the number of deliveries deleted."""
+        ...
+
+    def active_subscriptions(self) -> list[WebhookSubscriptionRecord]: ...
+    def add_delivery(self, delivery: WebhookDeliveryRecord) -> None: ...
+    def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[ClaimedDelivery]:
+        """Mark up to ``limit`` due deliveries as being sent until ``lease_until``."""
+        ...
+
+    def finish(
+        self,
+        delivery_id: str,
+        *,
+        state: str,
+        attempts: int,
+        next_attempt_at: datetime | None,
+        last_status: int | None,
+        last_error: str | None,
+        now: datetime,
+    ) -> None: ...
+    def get_delivery(self, delivery_id: str) -> WebhookDeliveryRecord | None: ...
+    def deliveries(
+        self, state: str | None = None, subscription_id: str | None = None, limit: int = 100
+    ) -> list[WebhookDeliveryRecord]: ...
+    def requeue(self, delivery_id: str, now: datetime) -> bool:
+        """Move a dead delivery back to pending with a fresh attempt budget; False if not dead."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class JitRecord:
+    """A just-in-time access request and, once approved, its grant (same id)."""
+
+    id: str
+    requester_id: str
+    requester: str
+    experiment_key: str
+    stage: str
+    role: Role
+    duration_seconds: int
+    reason: str
+    state: str
+    created_at: datetime
+    decided_by: str | None = None
+    decision_comment: str | None = None
+    decided_at: datetime | None = None
+    expires_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+
+
+class JitRepository(Protocol):
+    def add(self, req: JitRecord) -> None: ...
+    def get(self, req_id: str) -> JitRecord | None: ...
+    def query(
+        self,
+        requester_id: str | None = None,
+        experiment_key: str | None = None,
+        state: str | None = None,
+    ) -> list[JitRecord]: ...
+    def update(self, req: JitRecord, expected_state: str) -> bool:
+        """Write ``req`` if the stored state is ``expected_state``; False on a conflict."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessVersionRecord:
+    """One immutable version of a process: the resolved document and the YAML it came from."""
+
+    id: str
+    name: str
+    version: int
+    content_hash: str
+    document: dict[str, Any]
+    source: str
+    source_name: str
+    templates: list[dict[str, str]]
+    applied_by: str
+    applied_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessPinRecord:
+    """The process version an experiment follows (pinned at its first gate check)."""
+
+    experiment_id: str
+    process_name: str
+    process_version: int
+    pinned_by: str
+    pinned_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """Parsed facts of one uploaded artifact (the artifact itself is not stored)."""
+
+    id: str
+    experiment_id: str
+    kind: str
+    namespace: str
+    facts: dict[str, Any]
+    filename: str | None
+    sha256: str
+    size: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GateOverrideRecord:
+    id: str
+    experiment_id: str
+    stage: str
+    gate: str
+    justification: str
+    expires_at: datetime
+    created_by: str
+    created_at: datetime
+    revoked_by: str | None = None
+    revoked_at: datetime | None = None
+    revoke_reason: str | None = None
+    experiment_key: str = ""  # filled in on reads
+
+
+@dataclass(frozen=True, slots=True)
+class GateDecisionRecord:
+    id: str
+    experiment_id: str
+    experiment_key: str
+    stage: str
+    outcome: str
+    process_name: str
+    process_version: int
+    process_hash: str
+    policy_revision: str | None
+    input_hash: str
+    input: dict[str, Any]
+    checks: list[dict[str, Any]]
+    overrides_applied: list[dict[str, Any]]
+    requested_by: str
+    ci_run_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPolicyBundle:
+    """A policy bundle kept by revision so that decisions can be replayed after it changed."""
+
+    revision: str
+    modules: list[dict[str, str]]
+    data: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StageReviewRecord:
+    """A stage review with what the approval checks need to know of its reviewer."""
+
+    reviewer: str
+    role: str
+    domains: tuple[str, ...]
+    in_owner_team: bool
+    decision: str
+    comment: str
+    at: datetime
+
+
+class GateRepository(Protocol):
+    def add_process_version(self, record: ProcessVersionRecord) -> None: ...
+    def latest_process_version(self, name: str) -> ProcessVersionRecord | None: ...
+    def get_process_version(self, name: str, version: int) -> ProcessVersionRecord | None: ...
+    def get_pin(self, experiment_id: str) -> ProcessPinRecord | None: ...
+    def set_pin(self, pin: ProcessPinRecord) -> None: ...
+    def add_evidence(self, record: EvidenceRecord) -> None: ...
+    def evidence_for(self, experiment_id: str) -> list[EvidenceRecord]: ...
+    def add_override(self, record: GateOverrideRecord) -> None: ...
+    def get_override(self, override_id: str) -> GateOverrideRecord | None: ...
+    def overrides_for(self, experiment_id: str) -> list[GateOverrideRecord]: ...
+    def revoke_override(self, override_id: str, by: str, when: datetime, reason: str) -> bool: ...
+    def add_decision(self, record: GateDecisionRecord) -> None: ...
+    def get_decision(self, decision_id: str) -> GateDecisionRecord | None: ...
+    def get_bundle(self, revision: str) -> StoredPolicyBundle | None: ...
+    def add_bundle(self, bundle: StoredPolicyBundle) -> None: ...
+    def stage_reviews(
+        self, experiment_id: str, stage: str, owner_team: str
+    ) -> list[StageReviewRecord]: ...
 
 
 class UnitOfWork(Protocol):
@@ -322,6 +584,11 @@ class UnitOfWork(Protocol):
     settings: SettingsRepository
     audit: AuditRepository
     flags: FlagRepository
+    webhooks: WebhookRepository
+    jit: JitRepository
+    gates: GateRepository
+    metric_samples: MetricSampleRepository
+    rollouts: RolloutRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -334,3 +601,96 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
+
+
+# -- progressive delivery (docs/rollouts.md) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutRecord:
+    """A rollout and its crash-safe position: the step being worked on and that step's state."""
+
+    id: str
+    experiment_key: str
+    name: str
+    status: str
+    target_kind: str
+    target_ref: str
+    plan: dict[str, Any]
+    current_step: int
+    step_state: dict[str, Any]
+    weight: int
+    rings: list[str]
+    baseline: dict[str, Any]
+    tick: int
+    hold_reason: str | None
+    outcome: dict[str, Any] | None
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutStepRecord:
+    """One entry of the applied-step history: an intent (``applying``) and then its outcome."""
+
+    rollout_id: str
+    seq: int
+    step_index: int
+    action: str
+    status: str
+    desired: dict[str, Any]
+    detail: dict[str, Any]
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    id: str
+    rollout_id: str
+    experiment_key: str
+    services: list[str]
+    title: str
+    status: str
+    evidence: dict[str, Any]
+    opened_at: datetime
+    resolved_at: datetime | None = None
+
+
+class RolloutRepository(Protocol):
+    def add(self, rollout: RolloutRecord) -> None: ...
+    def get(self, rollout_id: str) -> RolloutRecord | None: ...
+    def query(
+        self, status: str | None = None, experiment_key: str | None = None
+    ) -> list[RolloutRecord]: ...
+    def due(self, statuses: Sequence[str]) -> list[str]:
+        """Ids of the rollouts in ``statuses``, oldest first (the controller's work list)."""
+        ...
+
+    def update(self, rollout: RolloutRecord, expected_version: int) -> bool:
+        """Write ``rollout`` if the stored version is ``expected_version``; False on a conflict."""
+        ...
+
+    def step(self, rollout_id: str, step_index: int, action: str) -> RolloutStepRecord | None: ...
+    def add_step(self, step: RolloutStepRecord) -> None: ...
+    def finish_step(
+        self, rollout_id: str, seq: int, status: str, detail: dict[str, Any], when: datetime
+    ) -> None: ...
+    def steps(self, rollout_id: str) -> list[RolloutStepRecord]: ...
+    def get_breaker(self, key: str) -> Breaker | None: ...
+    def put_breaker(self, breaker: Breaker, when: datetime) -> None: ...
+    def breakers(self) -> list[Breaker]: ...
+    def add_incident(self, incident: IncidentRecord) -> None: ...
+    def incidents(
+        self, rollout_id: str | None = None, experiment_key: str | None = None
+    ) -> list[IncidentRecord]: ...
+    def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+        """Take or renew the lease: one UPDATE ... WHERE expires_at < now OR holder = me."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
+    def lease(self, name: str) -> tuple[str, datetime] | None: ...

@@ -258,6 +258,7 @@ class SqlApprovals:
                 decision=approval.decision,
                 comment=approval.comment,
                 created_at=approval.created_at,
+                stage=approval.stage,
             )
         )
 
@@ -278,6 +279,7 @@ class SqlApprovals:
                 decision=r.decision,
                 comment=r.comment,
                 created_at=r.created_at,
+                stage=r.stage,
             )
             for r in rows
         ]

@@ -143,7 +143,8 @@ approvals = Table(
     Column("decision", String(16), nullable=False),
     Column("comment", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("experiment_id", "reviewer_id", "domain"),
+    Column("stage", String(64), nullable=True),  # None: the intake sign-off (migration 0003)
+    UniqueConstraint("experiment_id", "reviewer_id", "domain", "stage"),
 )
 
 settings = Table(
@@ -193,3 +194,8 @@ audit_keys = Table(
     Column("public_key", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+from sluicegate.adapters.db import flag_tables as _flag_tables  # noqa: E402,F401  - registers the flag tables on metadata
+from sluicegate.adapters.db import gate_tables as _gate_tables  # noqa: E402,F401  - registers the gate tables on metadata
+from sluicegate.adapters.db import metric_tables as _metric_tables  # noqa: E402,F401
+from sluicegate.adapters.db import ops_tables as _ops_tables  # noqa: E402,F401
+from sluicegate.adapters.db import rollout_tables as _rollout_tables  # noqa: E402,F401

@@ -9,6 +9,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from sluicegate.adapters.db.audit_store import SqlAuditRepository
+from sluicegate.adapters.db.flag_repositories import SqlFlags
+from sluicegate.adapters.db.gate_repositories import SqlGates
+from sluicegate.adapters.db.ops_repositories import SqlJit, SqlWebhooks
 from sluicegate.adapters.db.repositories import (
     SqlApprovals,
     SqlExperiments,
@@ -17,16 +20,24 @@ from sluicegate.adapters.db.repositories import (
     SqlTokens,
     SqlUsers,
 )
+from sluicegate.adapters.db.rollout_repositories import SqlRollouts
+from sluicegate.adapters.push_metrics import SqlMetricSamples
 from sluicegate.domain.errors import Conflict
+from sluicegate.service.metrics_port import MetricSampleRepository
 from sluicegate.service.ports import (
     ApprovalRepository,
     AuditRepository,
     ExperimentRepository,
+    FlagRepository,
+    GateRepository,
+    JitRepository,
+    RolloutRepository,
     SettingsRepository,
     Signer,
     TeamRepository,
     TokenRepository,
     UserRepository,
+    WebhookRepository,
 )
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
@@ -40,6 +51,12 @@ class SqlUnitOfWork:
     approvals: ApprovalRepository
     settings: SettingsRepository
     audit: AuditRepository
+    flags: FlagRepository
+    webhooks: WebhookRepository
+    jit: JitRepository
+    gates: GateRepository
+    metric_samples: MetricSampleRepository
+    rollouts: RolloutRepository
 
     def __init__(
         self, engine: Engine, signer: Signer | None, checkpoint_every: int, readonly: bool
@@ -73,6 +90,12 @@ class SqlUnitOfWork:
         self.approvals = SqlApprovals(conn)
         self.settings = SqlSettings(conn)
         self.audit = SqlAuditRepository(conn, self._signer, self._every)
+        self.flags = SqlFlags(conn)
+        self.webhooks = SqlWebhooks(conn)
+        self.jit = SqlJit(conn)
+        self.gates = SqlGates(conn)
+        self.rollouts = SqlRollouts(conn)
+        self.metric_samples = SqlMetricSamples(conn)
         return self
 
     def __exit__(

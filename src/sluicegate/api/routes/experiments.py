@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.documents import parse_document
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.service import experiments as svc
@@ -31,8 +31,10 @@ _PROPOSAL_BODY = {
 
 class ApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    domain: str
+    domain: str | None = None  # required for the intake sign-off (no stage)
     comment: Annotated[str, StringConstraints(max_length=2000)] = ""
+    stage: Annotated[str, StringConstraints(max_length=64)] | None = None
+    decision: Literal["approve", "reject"] = "approve"
 
 
 class TransitionIn(BaseModel):
@@ -85,7 +87,7 @@ def update(
 
 @router.post("/experiments/{key}/approvals", status_code=201)
 def approve(key: str, body: ApprovalIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
-    svc.approve(deps, ctx, key, body.domain, body.comment)
+    svc.approve(deps, ctx, key, body.domain, body.comment, stage=body.stage, decision=body.decision)
     exp, approvals = svc.get(deps, ctx, key)
     return svc.experiment_dict(exp, approvals)
 
@@ -106,11 +108,20 @@ def _if_match(value: str | None) -> int | None:
 def transition(
     key: str,
     body: TransitionIn,
+    request: Request,
     deps: ServiceDeps,
     ctx: Ctx,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     expected = body.expected_version if body.expected_version is not None else _if_match(if_match)
-    svc.transition(deps, ctx, key, body.to, reason=body.reason, expected_version=expected)
+    svc.transition(
+        deps,
+        ctx,
+        key,
+        body.to,
+        reason=body.reason,
+        expected_version=expected,
+        gates=container(request).gates,
+    )
     exp, approvals = svc.get(deps, ctx, key)
     return svc.experiment_dict(exp, approvals)
