@@ -175,6 +175,21 @@ def load_demo(deps: Deps, admin: RequestContext) -> list[str]:
         deps,
         mallory,
         _proposal(
+            "search-semantic",
+            "Semantic search results",
+            "search",
+            ("internal", "segment", "medium"),
+            priority={"value": 4, "strategic_fit": 4, "cost": 3, "time_to_learn": 2},
+        ),
+    )
+    _sign_all(deps, reviewers, "search-semantic")
+    for state in ("approved", "sandbox", "staging", "canary"):
+        experiments.transition(deps, mallory, "search-semantic", state)
+
+    experiments.propose(
+        deps,
+        mallory,
+        _proposal(
             "search-typeahead",
             "Typeahead suggestions",
             "search",
@@ -185,6 +200,7 @@ def load_demo(deps: Deps, admin: RequestContext) -> list[str]:
     return [
         "checkout-redesign",
         "search-ranking-v2",
+        "search-semantic",
         "payments-ci-cache",
         "payments-pii-export",
         "search-typeahead",
@@ -229,8 +245,8 @@ def load_rollout_demo(deps: Deps, admin: RequestContext) -> list[str]:
         deps,
         admin,
         {
-            "experiment": "search-ranking-v2",
-            "name": "search ranking canary (5x errors)",
+            "experiment": "search-semantic",
+            "name": "semantic search canary (5x errors)",
             "plan": {
                 "target": {"kind": "deployment", "service": "search"},
                 "steps": [
