@@ -50,6 +50,8 @@ class SqlAuditRepository:
         self._signer = signer
         self._every = checkpoint_every
         self._head: tuple[int, str] | None = None
+        # Hashes appended by this transaction, so a checkpoint need not read them back.
+        self._fresh: list[tuple[int, str]] = []
 
     # -- appending ---------------------------------------------------------------------------
 
@@ -94,6 +96,7 @@ class SqlAuditRepository:
         )
         self._conn.execute(insert(audit_events), [event._asdict()])
         self._head = (event.seq, event.hash)
+        self._fresh.append((event.seq, event.hash))
         if self._signer is not None and self._every > 0 and event.seq % self._every == 0:
             self.checkpoint(ts)
         return event
@@ -109,6 +112,7 @@ class SqlAuditRepository:
             out.append(event)
         self._conn.execute(insert(audit_events), [e._asdict() for e in out])
         self._head = (seq, prev)
+        self._fresh.extend((e.seq, e.hash) for e in out)
         if self._signer is not None and self._every > 0 and out:
             first, last = out[0].seq, out[-1].seq
             if last // self._every > (first - 1) // self._every:
@@ -132,13 +136,20 @@ class SqlAuditRepository:
             if last is not None
             else MerkleFrontier()
         )
-        rows = self._conn.execute(
-            select(audit_events.c.hash)
-            .where(audit_events.c.seq > frontier.size)
-            .order_by(audit_events.c.seq)
-        )
-        for (h,) in rows:
+        fresh = [(q, h) for q, h in self._fresh if q > frontier.size]
+        first_fresh = fresh[0][0] if fresh else size + 1
+        if first_fresh > frontier.size + 1:
+            rows = self._conn.execute(
+                select(audit_events.c.hash)
+                .where(audit_events.c.seq > frontier.size, audit_events.c.seq < first_fresh)
+                .order_by(audit_events.c.seq)
+            )
+            for (h,) in rows:
+                frontier.append(leaf_hash(h))
+        for _, h in fresh:
             frontier.append(leaf_hash(h))
+        if frontier.size != size:
+            raise RuntimeError(f"audit checkpoint covers {frontier.size} events, expected {size}")
         root = frontier.root().hex()
         key_id = self._signer.key_id
         signature = self._signer.sign(checkpoint_payload(size, root, head_hash, ts, key_id))
