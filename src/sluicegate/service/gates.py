@@ -145,7 +145,12 @@ def _current_policy(
         bundle = runtime.load_bundle()
     except PolicyError as exc:
         return _Unavailable(f"the policy bundle does not compile: {exc}")
-    if uow.gates.get_bundle(bundle.revision) is None:
+    if bundle.revision in runtime._stored_revisions:
+        pass  # seen committed before; policy_bundles is append-only
+    elif uow.gates.get_bundle(bundle.revision) is not None:
+        with runtime._lock:
+            runtime._stored_revisions.add(bundle.revision)
+    else:
         uow.gates.add_bundle(
             StoredPolicyBundle(
                 revision=bundle.revision,

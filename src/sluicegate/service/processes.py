@@ -12,6 +12,7 @@ named ``default``). Nothing is governed until an admin applies a process; the bu
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -73,15 +74,21 @@ class GateRuntime:
     """What gate use cases need beyond :class:`Deps`: the policy engine and its bundle directory.
 
     ``engine`` or ``policy_dir`` None: policy checks fail closed ("no policy bundle configured").
-    Parsed process versions are cached by name, version and content hash (they are immutable).
+    Parsed process versions are cached by name, version and content hash (they are immutable),
+    and policy bundle revisions once seen stored (``policy_bundles`` is append-only).
     """
 
     engine: PolicyEngine | None = None
     policy_dir: Path | None = None
     max_override: timedelta = timedelta(days=7)
     _versions: dict[tuple[str, int, str], ProcessVersion] = field(default_factory=dict)
+    # (name, version) -> parsed version, only for rows read back from the database (which are
+    # immutable and append-only), so a pinned experiment needs no process version query
+    _stored_versions: dict[tuple[str, int], ProcessVersion] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _bundle: tuple[object, PolicyBundle] | None = None
+    # bundle revisions seen committed in the database (policy_bundles is append-only)
+    _stored_revisions: set[str] = field(default_factory=set)
 
     def load_bundle(self) -> PolicyBundle:
         """The bundle in ``policy_dir``, re-read only when a file's size or mtime changed.
@@ -106,6 +113,8 @@ class GateRuntime:
         with self._lock:
             cached = self._versions.get(key)
         if cached is not None:
+            with self._lock:
+                self._stored_versions[(rec.name, rec.version)] = cached
             return cached
         process = _parse(ProcessSource(rec.source, rec.source_name, _template_pairs(rec)))
         version = ProcessVersion.of(process, rec.version)
@@ -116,23 +125,46 @@ class GateRuntime:
             )
         with self._lock:
             self._versions[key] = version
+            self._stored_versions[(rec.name, rec.version)] = version
         return version
+
+    def stored_version(self, name: str, version: int) -> ProcessVersion | None:
+        """The parsed version ``name@version`` if it was read from the database before."""
+        with self._lock:
+            return self._stored_versions.get((name, version))
 
 
 _SETTLE_NS = 2_000_000_000
 
 
 def _fingerprint(root: Path) -> tuple[object, int]:
-    """Sizes and modification times of the bundle's files, and the newest modification time."""
+    """Sizes and modification times of the bundle's files, and the newest modification time.
+
+    Walks the directory with ``os.scandir`` (symbolic links to directories are not followed
+    and unreadable directories are skipped, like ``Path.rglob``).
+    """
     found: list[tuple[str, int, int]] = []
+    pending = [os.fspath(root)] if root.is_dir() else []
     try:
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".rego", ".json", ".yaml", ".yml") and path.is_file():
-                stat = path.stat()
-                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+        while pending:
+            try:
+                scan = os.scandir(pending.pop())
+            except PermissionError:
+                continue  # skipped, like Path.rglob
+            with scan as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif os.path.splitext(entry.name)[1] in _BUNDLE_SUFFIXES and entry.is_file():
+                        stat = entry.stat()
+                        found.append((entry.path, stat.st_mtime_ns, stat.st_size))
     except OSError as exc:
         raise PolicyError(f"cannot read the policy bundle {root}: {exc}") from exc
+    found.sort()
     return tuple(found), max((f[1] for f in found), default=0)
+
+
+_BUNDLE_SUFFIXES = frozenset((".rego", ".json", ".yaml", ".yml"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +371,12 @@ def governing_version(
     uow: UnitOfWork, exp: ExperimentRecord
 ) -> tuple[ProcessVersionRecord | None, bool]:
     """The process version that governs ``exp`` without creating anything: (version, pinned)."""
-    pin = uow.gates.get_pin(exp.id)
+    return _governing(uow, exp, uow.gates.get_pin(exp.id))
+
+
+def _governing(
+    uow: UnitOfWork, exp: ExperimentRecord, pin: ProcessPinRecord | None
+) -> tuple[ProcessVersionRecord | None, bool]:
     if pin is not None:
         return uow.gates.get_process_version(pin.process_name, pin.process_version), True
     return uow.gates.latest_process_version(_selected_name(uow, exp)), False
@@ -355,7 +392,12 @@ def resolve_for(
     pin: bool,
 ) -> ProcessVersion:
     """The experiment's process version; pins it when asked (the first gate check does)."""
-    rec, pinned = governing_version(uow, exp)
+    current = uow.gates.get_pin(exp.id)
+    if current is not None:
+        known = runtime.stored_version(current.process_name, current.process_version)
+        if known is not None:
+            return known  # process versions are immutable: no need to read the row again
+    rec, pinned = _governing(uow, exp, current)
     if rec is None and not pinned:
         name = _selected_name(uow, exp)
         hint = (

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 
 from sluicegate.adapters.db.gate_tables import (
     evidence,
@@ -72,6 +72,50 @@ def _overrides_query() -> Select[Any]:
     )
 
 
+# Statements on the gate check path, built once (bound by parameter name) rather than per call.
+_GET_PROCESS_VERSION = select(process_versions).where(
+    process_versions.c.name == bindparam("name"),
+    process_versions.c.version == bindparam("version"),
+)
+_GET_PIN = select(experiment_processes).where(
+    experiment_processes.c.experiment_id == bindparam("experiment_id")
+)
+_EVIDENCE_FOR = (
+    select(evidence)
+    .where(evidence.c.experiment_id == bindparam("experiment_id"))
+    .order_by(evidence.c.uploaded_at, evidence.c.id)
+)
+_OVERRIDES_FOR = (
+    _overrides_query()
+    .where(gate_overrides.c.experiment_id == bindparam("experiment_id"))
+    .order_by(gate_overrides.c.created_at, gate_overrides.c.id)
+)
+_ADD_DECISION = insert(gate_decisions)
+_GET_BUNDLE = select(policy_bundles).where(policy_bundles.c.revision == bindparam("revision"))
+_OWNERS = (
+    select(team_members.c.user_id)
+    .join(teams, teams.c.id == team_members.c.team_id)
+    .where(teams.c.key == bindparam("owner_team"))
+)
+_STAGE_REVIEWS = (
+    select(
+        users.c.username,
+        users.c.role,
+        users.c.domains,
+        users.c.id.in_(_OWNERS).label("in_owner_team"),
+        approvals.c.decision,
+        approvals.c.comment,
+        approvals.c.created_at,
+    )
+    .join(users, users.c.id == approvals.c.reviewer_id)
+    .where(
+        approvals.c.experiment_id == bindparam("experiment_id"),
+        approvals.c.stage == bindparam("stage"),
+    )
+    .order_by(approvals.c.created_at, approvals.c.id)
+)
+
+
 class SqlGates:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -104,19 +148,11 @@ class SqlGates:
         return _process(row) if row else None
 
     def get_process_version(self, name: str, version: int) -> ProcessVersionRecord | None:
-        row = self._conn.execute(
-            select(process_versions).where(
-                process_versions.c.name == name, process_versions.c.version == version
-            )
-        ).first()
+        row = self._conn.execute(_GET_PROCESS_VERSION, {"name": name, "version": version}).first()
         return _process(row) if row else None
 
     def get_pin(self, experiment_id: str) -> ProcessPinRecord | None:
-        row = self._conn.execute(
-            select(experiment_processes).where(
-                experiment_processes.c.experiment_id == experiment_id
-            )
-        ).first()
+        row = self._conn.execute(_GET_PIN, {"experiment_id": experiment_id}).first()
         if row is None:
             return None
         return ProcessPinRecord(
@@ -163,11 +199,7 @@ class SqlGates:
         )
 
     def evidence_for(self, experiment_id: str) -> list[EvidenceRecord]:
-        rows = self._conn.execute(
-            select(evidence)
-            .where(evidence.c.experiment_id == experiment_id)
-            .order_by(evidence.c.uploaded_at, evidence.c.id)
-        )
+        rows = self._conn.execute(_EVIDENCE_FOR, {"experiment_id": experiment_id})
         return [
             EvidenceRecord(
                 id=r.id,
@@ -210,11 +242,7 @@ class SqlGates:
         return _override(row) if row else None
 
     def overrides_for(self, experiment_id: str) -> list[GateOverrideRecord]:
-        rows = self._conn.execute(
-            _overrides_query()
-            .where(gate_overrides.c.experiment_id == experiment_id)
-            .order_by(gate_overrides.c.created_at, gate_overrides.c.id)
-        )
+        rows = self._conn.execute(_OVERRIDES_FOR, {"experiment_id": experiment_id})
         return [_override(r) for r in rows]
 
     def revoke_override(self, override_id: str, by: str, when: datetime, reason: str) -> bool:
@@ -229,24 +257,25 @@ class SqlGates:
 
     def add_decision(self, record: GateDecisionRecord) -> None:
         self._conn.execute(
-            insert(gate_decisions).values(
-                id=record.id,
-                experiment_id=record.experiment_id,
-                experiment_key=record.experiment_key,
-                stage=record.stage,
-                outcome=record.outcome,
-                process_name=record.process_name,
-                process_version=record.process_version,
-                process_hash=record.process_hash,
-                policy_revision=record.policy_revision,
-                input_hash=record.input_hash,
-                input=_dump(record.input),
-                checks=_dump(record.checks),
-                overrides_applied=_dump(record.overrides_applied),
-                requested_by=record.requested_by,
-                ci_run_id=record.ci_run_id,
-                created_at=record.created_at,
-            )
+            _ADD_DECISION,
+            {
+                "id": record.id,
+                "experiment_id": record.experiment_id,
+                "experiment_key": record.experiment_key,
+                "stage": record.stage,
+                "outcome": record.outcome,
+                "process_name": record.process_name,
+                "process_version": record.process_version,
+                "process_hash": record.process_hash,
+                "policy_revision": record.policy_revision,
+                "input_hash": record.input_hash,
+                "input": _dump(record.input),
+                "checks": _dump(record.checks),
+                "overrides_applied": _dump(record.overrides_applied),
+                "requested_by": record.requested_by,
+                "ci_run_id": record.ci_run_id,
+                "created_at": record.created_at,
+            },
         )
 
     def get_decision(self, decision_id: str) -> GateDecisionRecord | None:
@@ -275,9 +304,7 @@ class SqlGates:
         )
 
     def get_bundle(self, revision: str) -> StoredPolicyBundle | None:
-        row = self._conn.execute(
-            select(policy_bundles).where(policy_bundles.c.revision == revision)
-        ).first()
+        row = self._conn.execute(_GET_BUNDLE, {"revision": revision}).first()
         if row is None:
             return None
         return StoredPolicyBundle(
@@ -297,24 +324,9 @@ class SqlGates:
     def stage_reviews(
         self, experiment_id: str, stage: str, owner_team: str
     ) -> list[StageReviewRecord]:
-        owners = (
-            select(team_members.c.user_id)
-            .join(teams, teams.c.id == team_members.c.team_id)
-            .where(teams.c.key == owner_team)
-        )
         rows = self._conn.execute(
-            select(
-                users.c.username,
-                users.c.role,
-                users.c.domains,
-                users.c.id.in_(owners).label("in_owner_team"),
-                approvals.c.decision,
-                approvals.c.comment,
-                approvals.c.created_at,
-            )
-            .join(users, users.c.id == approvals.c.reviewer_id)
-            .where(approvals.c.experiment_id == experiment_id, approvals.c.stage == stage)
-            .order_by(approvals.c.created_at, approvals.c.id)
+            _STAGE_REVIEWS,
+            {"experiment_id": experiment_id, "stage": stage, "owner_team": owner_team},
         )
         return [
             StageReviewRecord(
