@@ -19,6 +19,7 @@ __all__ = [
     "ReviewerDomain",
     "Role",
     "authorize",
+    "require_team",
     "role_allows",
 ]
 
@@ -163,3 +164,13 @@ def authorize(principal: Principal, action: Action) -> None:
             f"{principal.username} (role {principal.role}) may not {action}: "
             f"it needs role {needed} or higher"
         )
+
+
+def require_team(principal: Principal, team: str, what: str = "experiments") -> None:
+    """Contributors act only on their own teams' ``what``; reviewers and admins on any team's."""
+    if principal.role.at_least(Role.REVIEWER) or team in principal.teams:
+        return
+    raise Forbidden(
+        f"{principal.username} is not a member of team {team!r}",
+        hint=f"Contributors act on their own teams' {what}; ask an admin to add you.",
+    )

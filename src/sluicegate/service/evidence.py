@@ -13,11 +13,10 @@ from typing import Any
 
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
 from sluicegate.domain.evidence import DEFAULT_MAX_BYTES, EvidenceError, parse_evidence
-from sluicegate.domain.identity import Action, authorize
+from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.ports import EvidenceRecord
-from sluicegate.service.processes import require_team
 
 __all__ = ["InvalidEvidence", "add_evidence", "evidence_dict", "facts_of", "list_evidence"]
 

@@ -18,7 +18,12 @@ from sluicegate.domain.errors import (
     SelfApproval,
 )
 from sluicegate.domain.gates import Outcome
-from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
+from sluicegate.domain.identity import (
+    Action,
+    ReviewerDomain,
+    authorize,
+    require_team,
+)
 from sluicegate.domain.lifecycle import State
 from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights, score
 from sluicegate.domain.proposal import Proposal, parse_proposal
@@ -110,15 +115,6 @@ def _audit_view(exp: ExperimentRecord) -> dict[str, Any]:
     }
 
 
-def _require_team(principal: Principal, team: str) -> None:
-    if principal.role.at_least(Role.REVIEWER) or team in principal.teams:
-        return
-    raise Forbidden(
-        f"{principal.username} is not a member of team {team!r}",
-        hint="Contributors act on their own teams' experiments; ask an admin to add you.",
-    )
-
-
 def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentRecord:
     authorize(ctx.principal, Action.EXPERIMENT_PROPOSE)
     proposal: Proposal = parse_proposal(document)
@@ -129,7 +125,7 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
                 f"unknown team {proposal.owner_team!r}",
                 errors=[FieldError("owner_team", "no such team")],
             )
-        _require_team(ctx.principal, proposal.owner_team)
+        require_team(ctx.principal, proposal.owner_team)
         if uow.experiments.get_by_key(proposal.key) is not None:
             raise Conflict(
                 f"an experiment with key {proposal.key!r} already exists",
@@ -201,7 +197,7 @@ def update(
         # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
         ctx = jit.effective_context(deps, uow, ctx, exp)
         authorize(ctx.principal, Action.EXPERIMENT_UPDATE)
-        _require_team(ctx.principal, exp.owner_team)
+        require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
         if State(exp.state) in lifecycle.FINAL_STATES:
@@ -369,7 +365,7 @@ def transition(
         # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
         ctx = jit.effective_context(deps, uow, ctx, exp)
         authorize(ctx.principal, action)
-        _require_team(ctx.principal, exp.owner_team)
+        require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(
                 f"{key!r} is at version {exp.version}, not {expected_version}",
@@ -429,7 +425,7 @@ def _promotion_gate(
             return None
         acting = jit.effective_context(deps, uow, ctx, exp)
         authorize(acting.principal, Action.EXPERIMENT_TRANSITION)
-        _require_team(acting.principal, exp.owner_team)
+        require_team(acting.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
         lifecycle.check(State(exp.state), to)

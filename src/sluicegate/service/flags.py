@@ -31,7 +31,7 @@ from sluicegate.domain.flagsets import (
     requires_approval,
     validate_name,
 )
-from sluicegate.domain.identity import Action, Principal, Role, authorize
+from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.flags import FlagDefinitionError, compile_flag_set
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
@@ -221,15 +221,6 @@ def _load(uow: UnitOfWork, name: str, environment: str) -> FlagSetRecord:
     return fs
 
 
-def _require_team(principal: Principal, team: str) -> None:
-    if principal.role.at_least(Role.REVIEWER) or team in principal.teams:
-        return
-    raise Forbidden(
-        f"{principal.username} is not a member of team {team!r}, which owns this flag set",
-        hint="Contributors change their own teams' flag sets; ask an admin to add you.",
-    )
-
-
 def _revise(
     deps: Deps,
     uow: UnitOfWork,
@@ -358,7 +349,7 @@ def create(
             raise InvalidInput(
                 f"unknown team {owner_team!r}", errors=[FieldError("owner_team", "no such team")]
             )
-        _require_team(ctx.principal, owner_team)
+        require_team(ctx.principal, owner_team, "flag sets")
         if experiment is not None and uow.experiments.get_by_key(experiment) is None:
             raise InvalidInput(
                 f"unknown experiment {experiment!r}",
@@ -462,7 +453,7 @@ def _change(
         raise InvalidInput("apply_at needs a time zone", errors=[FieldError("apply_at", "naive")])
     with deps.uow() as uow:
         fs = _load(uow, name, environment)
-        _require_team(ctx.principal, fs.owner_team)
+        require_team(ctx.principal, fs.owner_team, "flag sets")
         if expected_revision is not None and expected_revision != fs.head_seq:
             raise Conflict(
                 f"flag set {_entity(fs)} is at revision {fs.head_seq}, not {expected_revision}"
@@ -579,7 +570,7 @@ def update_settings(
     policy = parse_policy(changes["policy"]) if "policy" in changes else None
     with deps.uow() as uow:
         fs = _load(uow, name, environment)
-        _require_team(ctx.principal, fs.owner_team)
+        require_team(ctx.principal, fs.owner_team, "flag sets")
         experiment = changes.get("experiment", fs.experiment_key)
         if experiment is not None and (
             not isinstance(experiment, str) or uow.experiments.get_by_key(experiment) is None
@@ -746,7 +737,7 @@ def apply_change_request(
     authorize(ctx.principal, Action.FLAG_WRITE)
     with deps.uow() as uow:
         fs = _load(uow, name, environment)
-        _require_team(ctx.principal, fs.owner_team)
+        require_team(ctx.principal, fs.owner_team, "flag sets")
         cr = _load_request(uow, fs, request_id)
         if cr.state != ChangeRequestState.APPROVED.value:
             raise Conflict(
@@ -836,7 +827,7 @@ def issue_token(
         )
     with deps.uow() as uow:
         fs = _load(uow, name, environment)
-        _require_team(ctx.principal, fs.owner_team)
+        require_team(ctx.principal, fs.owner_team, "flag sets")
         secret = FLAG_TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = deps.clock.now()
         token = FlagTokenRecord(
@@ -871,7 +862,7 @@ def revoke_token(
     authorize(ctx.principal, Action.FLAG_WRITE)
     with deps.uow() as uow:
         fs = _load(uow, name, environment)
-        _require_team(ctx.principal, fs.owner_team)
+        require_team(ctx.principal, fs.owner_team, "flag sets")
         token = uow.flags.get_token(token_id)
         if token is None or token.flag_set_id != fs.id:
             raise NotFound(f"token {token_id!r} not found for {_entity(fs)}")

@@ -39,7 +39,7 @@ from sluicegate.domain.gates import (
     replay,
     validate_override,
 )
-from sluicegate.domain.identity import Action, authorize
+from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
@@ -55,7 +55,6 @@ from sluicegate.service.ports import (
 from sluicegate.service.processes import (
     GateRuntime,
     governing_version,
-    require_team,
     resolve_for,
 )
 

@@ -31,7 +31,7 @@ from sluicegate.domain.gates import (
     load_process,
     load_template,
 )
-from sluicegate.domain.identity import Action, Principal, Role, authorize
+from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.policy_port import (
@@ -417,17 +417,6 @@ def resolve_for(
             ProcessPinRecord(exp.id, rec.name, rec.version, ctx.actor, deps.clock.now())
         )
     return runtime.version_of(rec)
-
-
-def require_team(principal: Principal, team: str) -> None:
-    from sluicegate.domain.errors import Forbidden
-
-    if principal.role.at_least(Role.REVIEWER) or team in principal.teams:
-        return
-    raise Forbidden(
-        f"{principal.username} is not a member of team {team!r}",
-        hint="Contributors act on their own teams' experiments; ask an admin to add you.",
-    )
 
 
 def migrate_experiment(

@@ -12,9 +12,9 @@ from dataclasses import replace
 from typing import Any
 
 from sluicegate.domain import lifecycle
-from sluicegate.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from sluicegate.domain.gates.ports import MetricStatus, MetricVerdict
-from sluicegate.domain.identity import Action, Principal, Role, authorize
+from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.domain.rollouts import (
     FINAL,
     RolloutPlan,
@@ -63,15 +63,6 @@ SOURCE_KINDS = ("default", "push", "prometheus", "simulated")
 
 def load_plan(rollout: RolloutRecord) -> RolloutPlan:
     return parse_plan(rollout.plan)
-
-
-def _require_team(principal: Principal, team: str) -> None:
-    if principal.role.at_least(Role.REVIEWER) or team in principal.teams:
-        return
-    raise Forbidden(
-        f"{principal.username} is not a member of team {team!r}",
-        hint="Contributors act on their own teams' rollouts; ask an admin to add you.",
-    )
 
 
 def _check_analysis(plan: RolloutPlan) -> None:
@@ -170,7 +161,7 @@ def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
         exp = uow.experiments.get_by_key(key)
         if exp is None:
             raise NotFound(f"experiment {key!r} not found", hint="`sluice experiment list`.")
-        _require_team(ctx.principal, exp.owner_team)
+        require_team(ctx.principal, exp.owner_team, "rollouts")
         if lifecycle.State(exp.state) in lifecycle.FINAL_STATES:
             raise Conflict(f"experiment {key!r} is {exp.state}; it takes no new rollouts")
         _check_target(uow, plan)
@@ -249,7 +240,7 @@ def _control(
         rollout = _load(uow, rollout_id)
         exp = uow.experiments.get_by_key(rollout.experiment_key)
         if exp is not None:
-            _require_team(ctx.principal, exp.owner_team)
+            require_team(ctx.principal, exp.owner_team, "rollouts")
         current = Status(rollout.status)
         if to is not None:
             check(current, to)
