@@ -197,8 +197,9 @@ def _approvals(uow: UnitOfWork, exp: ExperimentRecord, stage: str) -> tuple[Appr
     return tuple(out)
 
 
-def _environment(uow: UnitOfWork, name: str) -> EnvironmentInfo:
-    settings = uow.settings.get("environments") or {}
+def _environment(settings: Any, name: str) -> EnvironmentInfo:
+    """``settings`` is the stored ``environments`` setting (a mapping of name to document)."""
+    settings = settings or {}
     doc = settings.get(name) if isinstance(settings, Mapping) else None
     if not isinstance(doc, Mapping):
         return EnvironmentInfo(name)
@@ -247,8 +248,9 @@ def _context(
     now: datetime,
     ci_run_id: str | None,
 ) -> GateContext:
-    proposer = uow.users.get(exp.proposer_id)
-    board = uow.settings.get("review_board")
+    proposer = uow.users.username_of(exp.proposer_id)
+    stored = uow.settings.get_many(("review_board", "environments"))
+    board = stored.get("review_board")
     policy = (
         _current_policy(uow, runtime, now)
         if any(g.type == "policy" for g in stage_def.gates)
@@ -262,11 +264,11 @@ def _context(
     return GateContext(
         experiment=_summary(exp),
         stage=stage_def.name,
-        environment=_environment(uow, stage_def.environment),
+        environment=_environment(stored.get("environments"), stage_def.environment),
         requester=requester,
         now=now,
         approvals=_approvals(uow, exp, stage_def.name),
-        authors=(proposer.username,) if proposer is not None else (),
+        authors=(proposer,) if proposer is not None else (),
         evidence=facts_of(uow.gates.evidence_for(exp.id)),
         overrides=_overrides(uow, exp, stage_def.name),
         review_board=None if board is None else ReviewBoard.from_dict(board),

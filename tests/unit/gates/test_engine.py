@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from tests.unit.gates.support import BOARD, NOW, RISK_HIGH, FakePolicy, approval, context
 
+from sluicegate.domain.canonical import canonical_json
 from sluicegate.domain.errors import NotFound
 from sluicegate.domain.gates import (
     CheckRegistry,
@@ -304,3 +306,22 @@ def test_tampered_stored_process_is_refused(ids: Ids) -> None:
     stored["process"]["document"]["stages"][1]["gates"][3]["enforcement"] = "advisory"
     with pytest.raises(ValueError, match="content hash"):
         DecisionInput.from_dict(stored)
+
+
+def test_input_hash_is_sha256_of_the_canonical_input_document(ids: Ids) -> None:
+    # The hash is assembled from cached parts; it must equal the plain definition, so stored
+    # decisions keep verifying (and the stored document reproduces it after a JSON round trip).
+    ctx = context(
+        risk=RISK_HIGH,
+        policy=FakePolicy(),
+        evidence={"coverage": {"line_rate": 1.0, "branch_rate": 0.75}, **FAILING_TESTS},
+        metric_verdicts={"canary": MetricVerdict("pass", "canary")},
+    )
+    for version in (_version(), ProcessVersion(_version().process, 3, _version().content_hash)):
+        decision = evaluate_gate(version, "canary", ctx, id_factory=ids)
+        document = decision.input.to_dict()
+        expected = hashlib.sha256(canonical_json(document).encode()).hexdigest()
+        assert decision.input_hash == f"sha256:{expected}"
+        assert decision.input.canonical() == canonical_json(document)
+        stored = DecisionInput.from_dict(json.loads(json.dumps(document)))
+        assert stored.hash == decision.input_hash

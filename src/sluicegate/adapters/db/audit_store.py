@@ -44,6 +44,10 @@ _COLUMNS = (
 )
 
 
+# The chain head, read once per writing transaction (built once: no per-call cache key).
+_HEAD = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+
+
 class SqlAuditRepository:
     def __init__(self, conn: Connection, signer: Signer | None, checkpoint_every: int) -> None:
         self._conn = conn
@@ -59,11 +63,7 @@ class SqlAuditRepository:
         if self._head is None:
             if self._conn.dialect.name == "postgresql":
                 self._conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-            row = self._conn.execute(
-                select(audit_events.c.seq, audit_events.c.hash)
-                .order_by(audit_events.c.seq.desc())
-                .limit(1)
-            ).first()
+            row = self._conn.execute(_HEAD).first()
             self._head = (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
         return self._head
 

@@ -61,6 +61,11 @@ def _delivery(row: Row[Any]) -> WebhookDeliveryRecord:
 
 
 _PUBLIC_COLUMNS = [c for c in webhook_subscriptions.c if c.name != "secret"]
+_ACTIVE_SUBSCRIPTIONS = (  # read by every audited notification: built once
+    select(*_PUBLIC_COLUMNS)
+    .where(webhook_subscriptions.c.active.is_(True))
+    .order_by(webhook_subscriptions.c.id)
+)
 
 
 class SqlWebhooks:
@@ -121,12 +126,7 @@ class SqlWebhooks:
         return int(gone)
 
     def active_subscriptions(self) -> list[WebhookSubscriptionRecord]:
-        rows = self._conn.execute(
-            select(*_PUBLIC_COLUMNS)
-            .where(webhook_subscriptions.c.active.is_(True))
-            .order_by(webhook_subscriptions.c.id)
-        )
-        return [_subscription(r) for r in rows]
+        return [_subscription(r) for r in self._conn.execute(_ACTIVE_SUBSCRIPTIONS)]
 
     def add_delivery(self, delivery: WebhookDeliveryRecord) -> None:
         self._conn.execute(

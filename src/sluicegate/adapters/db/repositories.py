@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from sluicegate.adapters.db.tables import (
     api_tokens,
@@ -35,6 +35,13 @@ __all__ = [
     "SqlTokens",
     "SqlUsers",
 ]
+
+# Statements on the gate-check path, built once (SQLAlchemy then skips building a cache key).
+_EXPERIMENT_BY_KEY = select(experiments).where(experiments.c.key == bindparam("key"))
+_USERNAME_OF = select(users.c.username).where(users.c.id == bindparam("id"))
+_SETTINGS_MANY = select(settings.c.key, settings.c.value).where(
+    settings.c.key.in_(bindparam("keys", expanding=True))
+)
 
 
 class SqlTeams:
@@ -100,6 +107,10 @@ class SqlUsers:
     def get(self, user_id: str) -> UserRecord | None:
         row = self._conn.execute(select(users).where(users.c.id == user_id)).first()
         return self._record(row) if row else None
+
+    def username_of(self, user_id: str) -> str | None:
+        found: str | None = self._conn.execute(_USERNAME_OF, {"id": user_id}).scalar_one_or_none()
+        return found
 
     def get_by_username(self, username: str) -> UserRecord | None:
         row = self._conn.execute(select(users).where(users.c.username == username)).first()
@@ -215,7 +226,7 @@ class SqlExperiments:
         self._conn.execute(insert(experiments).values(id=exp.id, **_experiment_values(exp)))
 
     def get_by_key(self, key: str) -> ExperimentRecord | None:
-        row = self._conn.execute(select(experiments).where(experiments.c.key == key)).first()
+        row = self._conn.execute(_EXPERIMENT_BY_KEY, {"key": key}).first()
         return _experiment(row) if row else None
 
     def query(self, state: str | None = None, team: str | None = None) -> list[ExperimentRecord]:
@@ -292,6 +303,12 @@ class SqlSettings:
     def get(self, key: str) -> Any | None:
         row = self._conn.execute(select(settings.c.value).where(settings.c.key == key)).first()
         return json.loads(row[0]) if row else None
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        if not keys:
+            return {}
+        rows = self._conn.execute(_SETTINGS_MANY, {"keys": list(keys)})
+        return {row.key: json.loads(row.value) for row in rows}
 
     def put(self, key: str, value: Any, when: datetime) -> None:
         text = json.dumps(value, sort_keys=True)

@@ -21,6 +21,7 @@ from sluicegate.adapters.policy.bundle import (
     read_bundle,
     user_functions,
 )
+from sluicegate.adapters.policy.regoinput import InputError, set_input
 from sluicegate.adapters.policy.verification import run_bundle_tests
 from sluicegate.service.policy_port import (
     Message,
@@ -183,19 +184,17 @@ class RegoPolicyEngine:
 
         with compiled.lock:
             try:
-                compiled.interpreter.set_input(regopy.Input(dict(input_doc)))
+                set_input(compiled.interpreter, input_doc)
                 output = compiled.interpreter.query_bundle(compiled.plan)
                 decoded = _output_json(output)
+            except InputError as exc:
+                raise PolicyEvaluationError(f"input document is not JSON-encodable: {exc}") from exc
             except regopy.RegoError as exc:
                 raise _evaluation_error(str(exc)) from exc
         return _binding(decoded)
 
     def evaluate(self, bundle: PolicyBundle, input_doc: Mapping[str, Any]) -> PolicyDecision:
         compiled = self._compiled(bundle)
-        try:
-            json.dumps(input_doc)
-        except (TypeError, ValueError) as exc:
-            raise PolicyEvaluationError(f"input document is not JSON-encodable: {exc}") from exc
         result = self._run(compiled, input_doc)
         prefix = [] if self._namespace is None else self._namespace.split(".")
         by_package: dict[str, PackageDecision] = {}

@@ -8,6 +8,7 @@ the same input with the same policy bundle and get the same outcome and check re
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,18 +42,32 @@ class DecisionInput:
     process: ProcessVersion
     stage: str
     context: GateContext
+    # the canonical context document, computed once (hash and storage both need it)
+    _memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def _context_json(self) -> str:
+        text = self._memo.get("context")
+        if text is None:
+            text = self._memo["context"] = canonical_json(self.context.to_dict())
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "process": self.process.to_dict(),
             "stage": self.stage,
-            "context": self.context.to_dict(),
+            "context": json.loads(self._context_json()),
         }
+
+    def canonical(self) -> str:
+        """``canonical_json(self.to_dict())``, assembled from parts (the process part is cached)."""
+        return (
+            f'{{"context":{self._context_json()},"process":{self.process.canonical()},'
+            f'"stage":{canonical_json(self.stage)}}}'
+        )
 
     @property
     def hash(self) -> str:
-        text = canonical_json(self.to_dict())
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        return "sha256:" + hashlib.sha256(self.canonical().encode()).hexdigest()
 
     @classmethod
     def from_dict(

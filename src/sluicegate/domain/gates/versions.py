@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from sluicegate.domain.canonical import canonical_json
@@ -19,9 +20,12 @@ from sluicegate.domain.gates.process import Process
 __all__ = ["Change", "ProcessDiff", "ProcessVersion", "content_hash", "diff", "next_version"]
 
 
+def _hash_of(canonical: str) -> str:
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def content_hash(process: Process) -> str:
-    digest = hashlib.sha256(canonical_json(process.to_dict()).encode()).hexdigest()
-    return f"sha256:{digest}"
+    return _hash_of(canonical_json(process.to_dict()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +33,24 @@ class ProcessVersion:
     process: Process
     version: int
     content_hash: str
+    # The canonical JSON of ``process.to_dict()``, kept because every gate decision embeds and
+    # hashes it (the process is immutable, so it is computed once, in ``of``).
+    canonical_document: str = dataclass_field(default="", compare=False, repr=False)
 
     @classmethod
     def of(cls, process: Process, version: int = 1) -> ProcessVersion:
         if version < 1:
             raise ValueError("versions start at 1")
-        return cls(process, version, content_hash(process))
+        canonical = canonical_json(process.to_dict())
+        return cls(process, version, _hash_of(canonical), canonical)
+
+    def canonical(self) -> str:
+        """Canonical JSON of :meth:`to_dict`: keys content_hash, document, name, version."""
+        document = self.canonical_document or canonical_json(self.process.to_dict())
+        return (
+            f'{{"content_hash":{canonical_json(self.content_hash)},"document":{document},'
+            f'"name":{canonical_json(self.name)},"version":{canonical_json(self.version)}}}'
+        )
 
     @property
     def name(self) -> str:
@@ -49,7 +65,12 @@ class ProcessVersion:
             "name": self.name,
             "version": self.version,
             "content_hash": self.content_hash,
-            "document": self.process.to_dict(),
+            # json.loads of the cached canonical text: a fresh copy, far cheaper than rebuilding
+            "document": (
+                json.loads(self.canonical_document)
+                if self.canonical_document
+                else self.process.to_dict()
+            ),
         }
 
 
