@@ -518,3 +518,92 @@ def test_lease_is_taken_renewed_refused_and_released(harness: Harness) -> None:
         uow.rollouts.release_lease("rollout-controller", "a")
     assert acquire("b")
     assert not acquire("a")
+
+
+VERDICT_PROCESS = """\
+apiVersion: sluicegate.dev/v1
+kind: Process
+metadata: {name: default}
+entry: sandbox
+stages:
+  - name: sandbox
+  - name: staging
+    needs: [sandbox]
+  - name: canary
+    needs: [staging]
+  - name: rollout
+    needs: [canary]
+    gates:
+      - id: analysis
+        type: metric-verdict
+        enforcement: hard-mandatory
+        config: {analysis: rollout, required: true}
+"""
+
+
+def _verdict_check(h: Harness) -> tuple[str, dict[str, Any]]:
+    r = h.call("alice", "POST", "/api/v1/experiments/checkout-redesign/gates/rollout/check")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    [check] = [c for c in body["checks"] if c["gate"] == "analysis"]
+    return body["outcome"], check
+
+
+def test_metric_verdict_gates_read_the_rollouts(harness: Harness) -> None:
+    """The gate check asks the experiment's rollouts; a gated step sees its own rollout's
+    analyses so far (no deadlock on a running rollout)."""
+    h = harness
+    _canary_experiment(h)
+    r = h.call(
+        "admin",
+        "PUT",
+        "/api/v1/processes/default",
+        json={"source": VERDICT_PROCESS, "filename": "process.yaml"},
+    )
+    assert r.status_code < 300, r.text
+    outcome, check = _verdict_check(h)
+    assert (outcome, check["status"]) == ("pending", "pending")
+    assert "analysis rollout has no verdict yet" in check["reasons"]
+
+    analysis = _analysis(intervals=2)["analysis"]
+    plan = {
+        "target": {"kind": "deployment", "service": "checkout"},
+        "analysis": analysis,
+        "steps": [{"weight": 5}, {"analysis": {}}, {"weight": 50, "gate": "rollout"}],
+    }
+    rid = _create(h, plan).json()["id"]
+    h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
+    # While it runs, CI asking for the stage waits for the rollout to finish.
+    outcome, check = _verdict_check(h)
+    assert (outcome, check["status"]) == ("pending", "pending")
+    assert any("is running" in reason for reason in check["reasons"])
+    body = _run(h, _engine(h), rid)
+    assert body["status"] == "succeeded"
+    assert [s["action"] for s in body["history"]] == ["apply", "analysis", "gate", "apply"]
+    decision_id = body["history"][2]["detail"]["decision"]
+    decision = h.call("bob", "GET", f"/api/v1/decisions/{decision_id}").json()
+    [own] = [c for c in decision["checks"] if c["gate"] == "analysis"]
+    assert own["status"] == "pass"
+    assert any("in flight: 1 of 1 analysis step(s) passed" in x for x in own["reasons"])
+    outcome, check = _verdict_check(h)
+    assert (outcome, check["status"]) == ("pass", "pass")
+    assert check["data"]["status"] == "pass"
+
+
+def test_a_rolled_back_rollout_denies_its_metric_verdict_gate(sqlite_harness: Harness) -> None:
+    h = sqlite_harness
+    _canary_experiment(h)
+    r = h.call(
+        "admin",
+        "PUT",
+        "/api/v1/processes/default",
+        json={"source": VERDICT_PROCESS, "filename": "process.yaml"},
+    )
+    assert r.status_code < 300, r.text
+    plan = {"target": {"kind": "deployment", "service": "checkout"}, **_analysis(6.0)}
+    rid = _create(h, plan).json()["id"]
+    h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
+    assert _run(h, _engine(h), rid)["status"] == "rolled-back"
+    outcome, check = _verdict_check(h)
+    assert (outcome, check["status"]) == ("denied", "fail")
+    assert any(f"rollout {rid}" in reason for reason in check["reasons"])

@@ -32,7 +32,7 @@ from sluicegate.service.gates import enter_stage, governed_stage
 from sluicegate.service.metrics_port import MetricSourceError
 from sluicegate.service.ports import RolloutRecord, UnitOfWork
 from sluicegate.service.processes import GateRuntime
-from sluicegate.service.rollouts import load_plan
+from sluicegate.service.rollouts import in_flight_verdicts, load_plan
 
 __all__ = ["Engine", "EngineSettings", "LeaseLost"]
 
@@ -172,7 +172,16 @@ class Engine(Effects):
             if exp is None or version is None:
                 outcome, decision_id = Outcome.PASS, None
             else:
-                decision = enter_stage(self.deps, uow, CONTROLLER, runtime, exp, version, stage)
+                decision = enter_stage(
+                    self.deps,
+                    uow,
+                    CONTROLLER,
+                    runtime,
+                    exp,
+                    version,
+                    stage,
+                    metric_verdicts=in_flight_verdicts(uow, fresh),
+                )
                 outcome, decision_id = decision.outcome, decision.id
             state = {**fresh.step_state, "gate_checked_at": now.isoformat()}
             if outcome is Outcome.PASS:

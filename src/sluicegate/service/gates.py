@@ -28,6 +28,7 @@ from sluicegate.domain.gates import (
     ExperimentSummary,
     GateContext,
     InvalidOverride,
+    MetricVerdict,
     Outcome,
     Override,
     PolicyVerdict,
@@ -57,6 +58,7 @@ from sluicegate.service.processes import (
     governing_version,
     resolve_for,
 )
+from sluicegate.service.rollouts import RolloutVerdicts
 
 __all__ = [
     "GateBlocked",
@@ -311,11 +313,17 @@ def _decide(
     version: ProcessVersion,
     stage: str,
     ci_run_id: str | None,
+    metric_verdicts: Mapping[str, MetricVerdict] | None = None,
 ) -> Decision:
     stage_def = version.process.stage(stage)
     now = deps.clock.now()
     gate_ctx = _context(uow, runtime, ctx, exp, stage_def, now, ci_run_id)
-    decision = evaluate_gate(version, stage, gate_ctx, id_factory=deps.ids.new_id)
+    if metric_verdicts:
+        gate_ctx = dataclasses.replace(gate_ctx, metric_verdicts=dict(metric_verdicts))
+    # metric-verdict gates read the experiment's rollouts (verdicts given above take precedence)
+    decision = evaluate_gate(
+        version, stage, gate_ctx, id_factory=deps.ids.new_id, metrics=RolloutVerdicts(uow)
+    )
     uow.gates.add_decision(
         GateDecisionRecord(
             id=decision.id,
@@ -415,11 +423,17 @@ def enter_stage(
     exp: ExperimentRecord,
     version: ProcessVersion,
     stage: str,
+    *,
+    metric_verdicts: Mapping[str, MetricVerdict] | None = None,
 ) -> Decision:
-    """The stored gate decision of a governed promotion (pins the experiment if needed)."""
+    """The stored gate decision of a governed promotion (pins the experiment if needed).
+
+    ``metric_verdicts`` (analysis name -> verdict) stand in for what the rollouts report: the
+    controller passes its own rollout's verdict so far when it checks a gated step.
+    """
     if uow.gates.get_pin(exp.id) is None:
         resolve_for(deps, uow, ctx, runtime, exp, pin=True)
-    return _decide(deps, uow, ctx, runtime, exp, version, stage, None)
+    return _decide(deps, uow, ctx, runtime, exp, version, stage, None, metric_verdicts)
 
 
 def get_decision(deps: Deps, ctx: RequestContext, decision_id: str) -> dict[str, Any]:

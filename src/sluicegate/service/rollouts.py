@@ -43,6 +43,7 @@ __all__ = [
     "breakers",
     "create",
     "get",
+    "in_flight_verdicts",
     "incident_dict",
     "list_incidents",
     "list_rollouts",
@@ -510,4 +511,31 @@ class RolloutVerdicts:
         if latest.outcome and latest.outcome.get("reason"):
             reasons.append(str(latest.outcome["reason"]))
         status: MetricStatus = _VERDICT_STATUS.get(latest.status, "running")
+        if status == "running":
+            reasons.append(_analyses_so_far(self._uow, latest))
         return MetricVerdict(status, analysis, tuple(reasons))
+
+
+def _analyses_so_far(uow: UnitOfWork, rollout: RolloutRecord) -> str:
+    done = [s for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
+    passed = sum(1 for s in done if s.status == "passed")
+    return f"{passed} of {len(done)} analysis step(s) passed so far"
+
+
+def in_flight_verdicts(uow: UnitOfWork, rollout: RolloutRecord) -> dict[str, MetricVerdict]:
+    """The verdict a running rollout gives its own gated steps, under ``rollout`` and its name.
+
+    The controller only reaches a gated step after every earlier analysis passed (a failed one
+    rolls back), so: pass once at least one analysis step has passed, running before that (a
+    metric-verdict gate then stays pending: put an analysis step before the gated step).
+    """
+    done = [s for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
+    passed = [s for s in done if s.status == "passed"]
+    failed = [s for s in done if s.status == "failed"]
+    status: MetricStatus = "pass" if passed and not failed else "running"
+    reason = (
+        f"rollout {rollout.id} ({rollout.name}) is in flight: {len(passed)} of {len(done)} "
+        "analysis step(s) passed so far"
+    )
+    names = dict.fromkeys(("rollout", rollout.name))
+    return {name: MetricVerdict(status, name, (reason,)) for name in names}
