@@ -31,6 +31,36 @@ Neyman-Pearson lemma gives the largest share of bad canaries that any rule -- wh
 at and however often -- can roll back within ``m`` minutes while rolling back at most 1% of
 healthy ones within ``m`` minutes.  Where that share is below one half, no policy can have a
 median time to rollback of ``m`` or less.
+
+Three scenarios, each with that protocol (the verdict "twice as fast as the tuned baselines" is
+computed the same way for each: ours within the budget on the held-out set, every tuned baseline
+with at least our held-out false-rollback rate, and our median at most half of each baseline's;
+``goal_met_by_scenario`` lists the three and the top-level ``goal_met`` is the single-service one):
+
+* ``single_service``: one service whose error ratio is a stationary 1% (a bad canary: 2%), 5000
+  req/min, canary weight 10%.  The information bound above applies, and shows that 2x over the
+  tuned Argo-style rule is out of reach for any rule.
+* ``fleet``: services with baseline error ratios 0.25% .. 4% (equal shares), one setting for all.
+* ``drifting_baseline``: one service (same traffic and weight) whose true error ratio moves over
+  time for reasons that hit baseline and canary alike.  A healthy canary has, at every 15-s tick,
+  the baseline's error ratio at that tick; a bad canary twice it.  The ratio at tick ``t`` is
+  ``1% * 2 ** sin(phase + 2 pi t / 24 h) * incident(t)`` (``Drift``), chosen before any run:
+
+  - a diurnal swing between 0.5% (night) and 2% (peak), geometric around 1%: error ratios of
+    busy services commonly rise severalfold with load at the daily peak (retries, timeouts,
+    saturated dependencies).  Rollouts start at a uniformly random hour (``phase`` per rollout),
+    so a 30-minute rollout sees an almost constant level (at most ~9% change within it), but
+    which level is random;
+  - shared dependency incidents: a two-state Markov chain per tick, on average one incident
+    every 3 hours (several a day, as with a handful of dependencies that each blip now and then)
+    lasting on average 3 minutes (geometric), during which the ratio is multiplied by a factor
+    drawn uniformly from 3..5 per incident.  Rollouts start in the chain's stationary state, so
+    ~1.6% of them start mid-incident and ~16% see one within 30 minutes;
+  - no further per-minute noise (real error counts are usually overdispersed, which would only
+    make fixed thresholds noisier; leaving it out is the conservative choice for the baselines).
+
+  Everything is seeded (the path generator has its own seed stream per set).  No oracle or
+  information bound is shown: the stationary bound does not apply to a moving ratio.
 """
 
 from __future__ import annotations
@@ -60,6 +90,56 @@ RATIO_GRID = np.round(
     np.concatenate((np.arange(0.002, 0.04, 0.001), np.arange(0.04, 0.1001, 0.005))), 4
 )
 WINDOWS_MIN = (1, 2, 3, 5, 10)  # Argo query windows searched when tuning (minutes)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The drifting-baseline scenario's shared error-ratio path (see the module docstring).
+
+    At 15-s tick ``t`` of a rollout the service's error ratio is
+    ``level * diurnal_swing ** sin(phase + 2 pi t / diurnal_period) * incident(t)``, the same for
+    baseline and canary (a bad canary has twice it, tick by tick)."""
+
+    level: float = 0.01  # geometric mid-point of the daily swing
+    diurnal_swing: float = 2.0  # x / this at the trough, x this at the peak: 0.5% .. 2%
+    diurnal_period_minutes: float = 24 * 60
+    incident_gap_minutes: float = 180.0  # mean time between shared dependency incidents
+    incident_minutes: float = 3.0  # mean length of one (geometric, in ticks)
+    incident_multiplier: tuple[float, float] = (3.0, 5.0)  # uniform, drawn per incident
+
+    def multipliers(self, rollouts: int, ticks: int, seed: int) -> FloatArray:
+        """Per rollout and tick: the error ratio divided by ``level`` (seeded)."""
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0xD21F7]))
+        phase = rng.uniform(0.0, 2 * math.pi, (rollouts, 1))  # rollouts start at any hour
+        minutes = np.arange(ticks) / TICKS_PER_MINUTE
+        diurnal = self.diurnal_swing ** np.sin(
+            phase + 2 * math.pi * minutes / self.diurnal_period_minutes
+        )
+        onset = 1.0 / (self.incident_gap_minutes * TICKS_PER_MINUTE)
+        end = 1.0 / (self.incident_minutes * TICKS_PER_MINUTE)
+        low, high = self.incident_multiplier
+        on = rng.random(rollouts) < onset / (onset + end)  # stationary start: mid-incident too
+        factor = rng.uniform(low, high, rollouts)
+        incident = np.ones((rollouts, ticks))
+        for t in range(ticks):
+            if t:
+                u = rng.random(rollouts)
+                begins = ~on & (u < onset)
+                factor = np.where(begins, rng.uniform(low, high, rollouts), factor)
+                on = (on & (u >= end)) | begins
+            incident[:, t] = np.where(on, factor, 1.0)
+        return np.asarray(diurnal * incident, dtype=np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "error_ratio_range": [self.level / self.diurnal_swing, self.level * self.diurnal_swing],
+            "diurnal_period_minutes": self.diurnal_period_minutes,
+            "diurnal_phase": "uniform per rollout",
+            "incident_mean_gap_minutes": self.incident_gap_minutes,
+            "incident_mean_minutes": self.incident_minutes,
+            "incident_multiplier_uniform": list(self.incident_multiplier),
+            "incident_model": "two-state Markov chain per 15-s tick, stationary start",
+        }
 
 
 @dataclass(frozen=True)
@@ -451,9 +531,15 @@ def scenario(
         for name, out in same_cadence.items()
         if math.isfinite(ours_1m.median_minutes) and ours_1m.median_minutes > 0
     }
+    # Fair to the baselines: ours within the budget on the held-out set, and every tuned
+    # baseline at least as many false rollbacks as ours there (a baseline that overshoots the
+    # budget is only helped by it: more rollbacks, sooner). An earlier version also required the
+    # baselines to stay within 1.5x the budget; that guards against nothing (overshooting
+    # favours them) and turned a baseline that was faster *because* it overshot into "no".
+    fair = all(o.false_rollback >= ours_1m.false_rollback for o in same_cadence.values())
     goal_met = (
         ours_1m.false_rollback <= BUDGET
-        and all(o.false_rollback <= BUDGET * 1.5 for o in same_cadence.values())
+        and fair
         and len(speedups) == 2
         and all(v >= 2.0 for v in speedups.values())
     )
@@ -478,6 +564,8 @@ def scenario(
             f"speed-up over the tuned Argo-style rule is {best:.2f}x"
         )
     verdict = "yes" if goal_met else "no"
+    if not fair:
+        verdict += " (a tuned baseline rolled back fewer healthy canaries than ours)"
     print(f"<= 1% false rollbacks and >= 2x faster than both tuned baselines: {verdict}")
     return {
         "title": title,
@@ -488,6 +576,7 @@ def scenario(
         if not math.isnan(fast_speedup)
         else None,
         "information_bound": bound,
+        "baselines_at_least_our_false_rollbacks": fair,
         "twice_as_fast_as_tuned_baselines": goal_met,
     }
 
@@ -505,14 +594,19 @@ def main(argv: list[str]) -> None:
     doubled = (Regression(start=0, error_multiplier=2.0),)
     ticks = args.intervals * TICKS_PER_MINUTE
 
-    def counts(error_ratio: float, bad: bool, rollouts: int, seed: int) -> CountMatrix:
+    def counts(
+        error_ratio: float, bad: bool, rollouts: int, seed: int, drift: Drift | None = None
+    ) -> CountMatrix:
         cfg = SimulatorConfig(
             args.requests / TICKS_PER_MINUTE,
             args.weight,
             baseline_error_ratio=error_ratio,
             regressions=doubled if bad else (),
         )
-        return Simulator(cfg, seed).counts(rollouts, ticks)
+        if drift is None:
+            return Simulator(cfg, seed).counts(rollouts, ticks)
+        path = drift.multipliers(rollouts, ticks, seed)
+        return Simulator(cfg, seed).counts(rollouts, ticks, shared_error_multiplier=path)
 
     def stack(parts: list[CountMatrix]) -> CountMatrix:
         return CountMatrix(
@@ -554,6 +648,25 @@ def main(argv: list[str]) -> None:
         None,
         args.requests * args.weight,
     )
+    drift = Drift()
+
+    def drifting(bad: bool, offset: int) -> CountMatrix:
+        return counts(drift.level, bad, n, seed + offset, drift)
+
+    low, high = drift.incident_multiplier
+    drift_out = scenario(
+        f"One service, drifting baseline: error ratio {drift.level / drift.diurnal_swing:.1%}.."
+        f"{drift.level * drift.diurnal_swing:.0%} over the day (random hour), shared incidents "
+        f"x{low:g}-{high:g} (every {drift.incident_gap_minutes / 60:g} h, "
+        f"~{drift.incident_minutes:g} min, on average); bad canaries x2 at every tick ({common}, "
+        f"horizon {args.intervals} min)",
+        Streams(
+            drifting(False, 300), drifting(True, 301), drifting(False, 200), drifting(True, 201)
+        ),
+        monitor,
+        None,
+        args.requests * args.weight,
+    )
     write_results(
         "detection",
         {
@@ -571,11 +684,19 @@ def main(argv: list[str]) -> None:
                     "min_requests": monitor.min_requests,
                 },
                 "tuning": "thresholds tuned on separately seeded rollouts, scored on others",
+                "drifting_baseline": drift.to_dict(),
             },
             "single_service": single,
             "fleet": fleet_out,
-            # Issue 5 section 6: the single service, equal (<= 1%) false-rollback budget.
+            "drifting_baseline": drift_out,
+            # Issue 5 section 6, per scenario. The stationary single service cannot meet it
+            # (see its information bound); "goal_met" stays that strictest reading.
             "goal_met": single["twice_as_fast_as_tuned_baselines"],
+            "goal_met_by_scenario": {
+                "single_service": single["twice_as_fast_as_tuned_baselines"],
+                "fleet": fleet_out["twice_as_fast_as_tuned_baselines"],
+                "drifting_baseline": drift_out["twice_as_fast_as_tuned_baselines"],
+            },
             "seconds": time.perf_counter() - started,
         },
     )

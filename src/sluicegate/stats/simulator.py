@@ -6,6 +6,9 @@ arm's latency distribution.  Regressions switch on at a given interval and multi
 error ratio and/or shift and scale its latencies.  ``Simulator(config, seed).interval(i)`` is a
 pure function of ``(config, seed, i)`` (random access, any order); ``stream()`` yields intervals
 in order; ``counts()`` draws request and error counts for many rollouts at once for benchmarks.
+``counts(..., shared_error_multiplier=m)`` lets the service's error ratio drift over time: ``m``
+(per interval, or per rollout and interval) multiplies both arms' error ratios alike, as a diurnal
+swing or a flaky dependency would, so a healthy canary stays level with its baseline throughout.
 """
 
 from __future__ import annotations
@@ -201,21 +204,42 @@ class Simulator:
             yield self.interval(index)
             index += 1
 
-    def counts(self, rollouts: int, intervals: int) -> CountMatrix:
-        """Vectorised request/error counts for ``rollouts`` independent rollouts (no latencies)."""
+    def counts(
+        self,
+        rollouts: int,
+        intervals: int,
+        *,
+        shared_error_multiplier: npt.ArrayLike | None = None,
+    ) -> CountMatrix:
+        """Vectorised request/error counts for ``rollouts`` independent rollouts (no latencies).
+
+        ``shared_error_multiplier`` (optional, >= 0, broadcastable to ``(rollouts, intervals)``,
+        e.g. one value per interval or one row per rollout) multiplies the error ratio of *both*
+        arms in each interval: the baseline's becomes ``baseline_error_ratio * m`` and the
+        canary's ``canary_error_at(i) * m`` (regressions included), each capped at 1.  Request
+        counts do not depend on it.  Without it the draws are exactly those of earlier versions.
+        """
         cfg = self.config
         rng = self._rng(1, rollouts, intervals)
         shape = (rollouts, intervals)
         weights = np.array([cfg.weight_at(i) for i in range(intervals)])
         p_canary = np.array([cfg.canary_error_at(i) for i in range(intervals)])
+        p_base: float | FloatArray = cfg.baseline_error_ratio
+        p_can: FloatArray = np.broadcast_to(p_canary, shape)
+        if shared_error_multiplier is not None:
+            m = np.broadcast_to(np.asarray(shared_error_multiplier, dtype=np.float64), shape)
+            if not bool(np.all(np.isfinite(m) & (m >= 0.0))):
+                raise ValueError("shared_error_multiplier must be finite and >= 0")
+            p_base = np.minimum(cfg.baseline_error_ratio * m, 1.0)
+            p_can = np.minimum(p_can * m, 1.0)
         total = rng.poisson(cfg.requests_per_interval, shape)
         n_canary = rng.binomial(total, np.broadcast_to(weights, shape))
         n_base = total - n_canary
         return CountMatrix(
             canary_requests=n_canary.astype(np.int64),
-            canary_errors=rng.binomial(n_canary, np.broadcast_to(p_canary, shape)).astype(np.int64),
+            canary_errors=rng.binomial(n_canary, p_can).astype(np.int64),
             baseline_requests=n_base.astype(np.int64),
-            baseline_errors=rng.binomial(n_base, cfg.baseline_error_ratio).astype(np.int64),
+            baseline_errors=rng.binomial(n_base, p_base).astype(np.int64),
         )
 
     def latency_series(self, intervals: Sequence[int]) -> tuple[FloatArray, FloatArray]:
