@@ -14,12 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from sluicegate.adapters.db.audit_scan import scan_segments
 from sluicegate.adapters.db.engine import build_engine
 from sluicegate.adapters.db.migrate import upgrade
 from sluicegate.adapters.db.uow import SqlUnitOfWorkFactory
+from sluicegate.adapters.db.walcheckpoint import WalCheckpointer
 from sluicegate.adapters.policy import RegoPolicyEngine
 from sluicegate.adapters.prometheus import PrometheusConfig, PrometheusMetricSource
 from sluicegate.adapters.push_metrics import PushMetricSource
@@ -129,6 +130,7 @@ class Container:
     _webhook_sender: HttpxWebhookSender | None = None
     gates: GateRuntime = field(default_factory=GateRuntime)
     _prometheus: PrometheusMetricSource | None = None
+    wal_checkpointer: WalCheckpointer | None = None
 
     def verifier(self) -> Ed25519Verifier:
         """Trust the keys registered in the database plus the local signing key."""
@@ -181,6 +183,9 @@ class Container:
         if self._webhook_sender is not None:
             self._webhook_sender.close()
             self._webhook_sender = None
+        if self.wal_checkpointer is not None:
+            self.wal_checkpointer.close()
+            self.wal_checkpointer = None
         self.engine.dispose()
 
 
@@ -200,7 +205,9 @@ def build(
 ) -> Container:
     if settings.url.startswith("sqlite:///"):
         Path(settings.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = build_engine(settings.url)
+    database = _sqlite_file(settings.url)
+    engine = build_engine(settings.url, background_checkpoints=database is not None)
+    checkpointer = WalCheckpointer(database).start() if database is not None else None
     signer = Ed25519Signer.load(settings.key_file) if settings.key_file.exists() else None
     matrix = load_risk_matrix(settings.risk_matrix_path or default_risk_matrix_path())
     deps = Deps(
@@ -215,7 +222,15 @@ def build(
         policy_dir=settings.policy_dir,
         max_override=timedelta(days=settings.max_override_days),
     )
-    return Container(settings, engine, deps, signer, gates=gates)
+    return Container(settings, engine, deps, signer, gates=gates, wal_checkpointer=checkpointer)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a file-backed SQLite URL (None for PostgreSQL and in-memory)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def prepare(settings: Settings, **kwargs: object) -> Container:

@@ -62,9 +62,34 @@ def _has_float(value: Any) -> bool:
     return isinstance(value, float)
 
 
+def _floats_normalized(value: Any) -> Any:
+    """Like :func:`normalize`, but containers without floats are returned as they are (only the
+    paths down to a float are copied), which is most of a gate input or an audit document."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        out: dict[str, Any] | None = None
+        for key, item in value.items():
+            if type(item) in _SCALARS:
+                continue
+            fixed = _floats_normalized(item)
+            if fixed is not item:
+                if out is None:
+                    out = {str(k): v for k, v in value.items()}
+                out[str(key)] = fixed
+        return value if out is None else out
+    if kind is list or kind is tuple:
+        items = [_floats_normalized(item) for item in value]
+        if kind is list and all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items
+    return normalize(value)
+
+
 def canonical_json(value: Any) -> str:
     if value is None:
         return "null"
     if _has_float(value):
-        value = normalize(value)
+        value = _floats_normalized(value)
     return "".join(_encode(value, 0))

@@ -14,7 +14,7 @@ from sluicegate.domain.audit import (
     merkle_root,
     verify_log,
 )
-from sluicegate.domain.canonical import canonical_json
+from sluicegate.domain.canonical import canonical_json, normalize
 
 
 def rfc6962(leaves: list[bytes]) -> bytes:
@@ -38,6 +38,37 @@ def test_merkle_root_matches_rfc6962(n: int) -> None:
 def test_canonical_json_sorts_keys_and_normalises_numbers() -> None:
     assert canonical_json({"b": 1.0, "a": [True, None, "é"]}) == '{"a":[true,null,"é"],"b":1}'
     assert canonical_json({"x": 0.5}) == '{"x":0.5}'
+
+
+_with_floats = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(-(10**6), 10**6).map(float)
+    | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300)
+@given(_with_floats)
+def test_canonical_json_copies_only_float_paths_yet_matches_full_normalisation(
+    value: object,
+) -> None:
+    # The fast path (only containers holding floats are rebuilt) must give the text of the
+    # plain definition: the C encoder over normalize(value); and never change its argument.
+    before = repr(value)
+    expected = json.dumps(
+        normalize(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    assert canonical_json(value) == expected
+    assert repr(value) == before
 
 
 json_values = st.recursive(

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from sluicegate.adapters.db.walcheckpoint import FALLBACK_PAGES
+
 __all__ = ["AUDIT_LOCK_KEY", "build_engine", "normalize_url"]
 
 #: The PostgreSQL advisory lock that serialises audit appends so the chain never forks.
@@ -21,16 +23,19 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
+def build_engine(url: str, *, background_checkpoints: bool = False, **kwargs: Any) -> Engine:
+    """``background_checkpoints``: SQLite connections leave WAL checkpoints to a
+    :class:`~sluicegate.adapters.db.walcheckpoint.WalCheckpointer` (run one!), keeping
+    ``wal_autocheckpoint`` only as a far-off safety net."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, background_checkpoints)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, background_checkpoints: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is deferred).
@@ -41,6 +46,8 @@ def _configure_sqlite(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if background_checkpoints:
+                cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
