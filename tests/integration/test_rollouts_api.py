@@ -607,3 +607,115 @@ def test_a_rolled_back_rollout_denies_its_metric_verdict_gate(sqlite_harness: Ha
     outcome, check = _verdict_check(h)
     assert (outcome, check["status"]) == ("denied", "fail")
     assert any(f"rollout {rid}" in reason for reason in check["reasons"])
+
+
+def _governed_flag_set(h: Harness) -> str:
+    """The shop flag set in production (governed by default) with the FLAGS document."""
+    body = {"name": "shop", "environment": "production", "owner_team": "payments"}
+    r = h.call("admin", "POST", "/api/v1/flag-sets", json={**body, "document": FLAGS})
+    assert r.status_code == 201, r.text
+    base = "/api/v1/flag-sets/shop/production"
+    assert h.call("erin", "GET", base).json()["requires_approval"] is True
+    pending = h.call("erin", "GET", f"{base}/change-requests", params={"state": "pending"})
+    for cr in pending.json()["items"]:  # the creating document itself may wait for a review
+        approve = f"{base}/change-requests/{cr['id']}/approve"
+        assert h.call("bob", "POST", approve, json={}).status_code == 200
+        r = h.call("alice", "POST", f"{base}/change-requests/{cr['id']}/apply")
+        assert r.status_code == 200, r.text
+    assert h.call("erin", "GET", base).json()["document"]["flags"] == FLAGS["flags"]
+    return base
+
+
+def _flag_plan(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    target = {"kind": "flag", "flag_set": "shop", "environment": "production"}
+    return {"target": {**target, "flag": "new-checkout"}, "steps": steps}
+
+
+def _ticks(h: Harness, engine: Engine, rid: str, n: int) -> dict[str, Any]:
+    for _ in range(n):
+        h.clock.advance(seconds=10)
+        engine.tick(rid)
+    return dict(h.call("erin", "GET", f"/api/v1/rollouts/{rid}").json())
+
+
+def test_governed_flag_steps_wait_for_four_eyes_and_rollback_does_not(harness: Harness) -> None:
+    h = harness
+    _canary_experiment(h)
+    base = _governed_flag_set(h)
+    plan = _flag_plan(
+        [{"weight": 10}, {"analysis": {"intervals": 2, "source": _source(6.0)}}, {"weight": 100}]
+    )
+    rid = _create(h, plan).json()["id"]
+    h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
+    engine = _engine(h)
+    held = _ticks(h, engine, rid, 3)
+    [cr] = h.call("erin", "GET", f"{base}/change-requests", params={"state": "pending"}).json()[
+        "items"
+    ]
+    assert (held["current_step"], held["weights"]["canary"]) == (0, 0)
+    assert f"flag change request {cr['id']} awaits approval" in held["hold_reason"]
+    assert h.call("erin", "GET", base).json()["document"]["flags"] == FLAGS["flags"]
+    # A reviewer approves; the controller applies the approved request itself.
+    approve = f"{base}/change-requests/{cr['id']}/approve"
+    assert h.call("bob", "POST", approve, json={}).status_code == 200
+    moved = _ticks(h, engine, rid, 1)
+    assert (moved["current_step"], moved["weights"]["canary"]) == (1, 10)
+    flag = h.call("erin", "GET", base).json()["document"]["flags"]["new-checkout"]
+    assert flag["targeting"] == {"fractional": [["on", 10], ["off", 90]]}
+    assert h.call("erin", "GET", f"{base}/change-requests/{cr['id']}").json()["state"] == "applied"
+    # The bad canary rolls back at once, without waiting for a review.
+    body = _run(h, engine, rid)
+    assert body["status"] == "rolled-back"
+    assert h.call("erin", "GET", base).json()["document"]["flags"] == FLAGS["flags"]
+    revisions = h.call("erin", "GET", f"{base}/revisions").json()["items"]
+    last = max(revisions, key=lambda r: r["number"])
+    assert last["source"] == "rollback"
+    assert "automatic rollback" in last["reason"]
+    pending = h.call("erin", "GET", f"{base}/change-requests", params={"state": "pending"})
+    assert pending.json()["items"] == []
+
+
+def test_a_rejected_flag_step_aborts_the_rollout(sqlite_harness: Harness) -> None:
+    h = sqlite_harness
+    _canary_experiment(h)
+    base = _governed_flag_set(h)
+    rid = _create(h, _flag_plan([{"weight": 10}, {"weight": 100}])).json()["id"]
+    h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
+    engine = _engine(h)
+    _ticks(h, engine, rid, 2)
+    [cr] = h.call("erin", "GET", f"{base}/change-requests", params={"state": "pending"}).json()[
+        "items"
+    ]
+    r = h.call(
+        "bob", "POST", f"{base}/change-requests/{cr['id']}/reject", json={"comment": "not today"}
+    )
+    assert r.status_code == 200, r.text
+    body = _run(h, engine, rid)
+    assert body["status"] == "aborted"
+    assert body["outcome"]["reason"] == (
+        f"flag change request {cr['id']} for step 0 was rejected by bob: not today"
+    )
+    assert body["incidents"] == []
+    assert h.call("erin", "GET", base).json()["document"]["flags"] == FLAGS["flags"]
+    # No request was opened again after the rejection.
+    everything = h.call("erin", "GET", f"{base}/change-requests").json()["items"]
+    assert [c["state"] for c in everything if c["id"] != cr["id"]] in ([], ["applied"])
+
+
+def test_automatic_rollback_is_for_the_controller_only(sqlite_harness: Harness) -> None:
+    from sluicegate.domain.errors import Forbidden
+    from sluicegate.service import flags as flag_svc
+    from sluicegate.service import identity
+    from sluicegate.service.context import RequestContext
+
+    h = sqlite_harness
+    base = _governed_flag_set(h)
+    deps = h.container.deps
+    admin = RequestContext(identity.authenticate(deps, h.tokens["admin"]))
+    before = h.counts()
+    with pytest.raises(Forbidden, match="only the rollout controller"):
+        flag_svc.put_document(
+            deps, admin, "shop", "production", {"flags": {}}, automatic_rollback=True
+        )
+    assert h.counts() == before
+    assert h.call("erin", "GET", base).json()["document"]["flags"] == FLAGS["flags"]

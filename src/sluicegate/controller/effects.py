@@ -10,7 +10,7 @@ from typing import Any
 from sluicegate.controller.analysis import analyse_tick, final_verdict, json_safe
 from sluicegate.controller.base import CONTROLLER, Base, Stale
 from sluicegate.domain import lifecycle
-from sluicegate.domain.errors import NotFound
+from sluicegate.domain.errors import Conflict, NotFound
 from sluicegate.domain.rollouts import (
     Desired,
     RolloutPlan,
@@ -116,10 +116,26 @@ class Effects(Base):
         with self.deps.uow(readonly=True) as uow:
             row = uow.rollouts.step(rollout.id, rollout.current_step, action)
         pending = (row.detail if row else {}).get("change_request")
-        if pending:
+        if pending and desired is not None:
             cr = flags.get_change_request(self.deps, CONTROLLER, t.flag_set, t.environment, pending)
-            if cr.state in ("pending", "approved"):
+            if cr.state == "pending":
                 return None
+            if cr.state == "rejected":
+                self._abort_rejected(rollout, cr.id, cr.reviewer, cr.review_comment)
+                return None
+            if cr.state == "approved":
+                try:
+                    applied = flags.apply_change_request(
+                        self.deps, CONTROLLER, t.flag_set, t.environment, cr.id
+                    )
+                except Conflict:
+                    pass  # the set moved on since the request: a fresh one is written below
+                else:
+                    return {
+                        "flag_revision": applied.flag_set.head_seq,
+                        "revision": applied.flag_set.revision,
+                        "change_request": cr.id,
+                    }
         current = flags.load_current(self.deps, t.flag_set, t.environment)
         if current is None:
             raise NotFound(f"flag set {t.flag_set}/{t.environment} is gone")
@@ -136,7 +152,13 @@ class Effects(Base):
             t.flag_set,
             t.environment,
             document,
-            reason=f"rollout {rollout.id} step {rollout.current_step}: {action}",
+            reason=(
+                f"rollout {rollout.id} step {rollout.current_step}: {action}"
+                if desired is not None
+                else f"rollout {rollout.id}: automatic rollback to the flag as it was before "
+                "the rollout (applied without a change request)"
+            ),
+            automatic_rollback=desired is None,
         )
         if change.change_request is not None:
             with self.deps.uow() as uow:
@@ -157,6 +179,55 @@ class Effects(Base):
                 )
             return None
         return {"flag_revision": change.flag_set.head_seq, "revision": change.flag_set.revision}
+
+    def _abort_rejected(
+        self, rollout: RolloutRecord, request_id: str, reviewer: str | None, comment: str | None
+    ) -> None:
+        """A reviewer rejected a step's flag change: abort (the flag is restored on next tick)."""
+        reason = (
+            f"flag change request {request_id} for step {rollout.current_step} was rejected"
+            + (f" by {reviewer}" if reviewer else "")
+            + (f": {comment}" if comment else "")
+        )
+        with self.deps.uow() as uow:
+            fresh = self._reload(uow, rollout)
+            outcome = {"result": "aborted", "reason": reason, "by": reviewer}
+            self._save(
+                uow, fresh, status=Status.ROLLING_BACK.value, outcome=outcome, hold_reason=None
+            )
+            record(
+                self.deps,
+                uow,
+                CONTROLLER,
+                "rollout.abort",
+                "rollout",
+                fresh.id,
+                before={"status": fresh.status, "step": fresh.current_step},
+                after={"status": Status.ROLLING_BACK.value, "change_request": request_id},
+                reason=reason,
+            )
+        log.warning("rollout %s: aborting: %s", rollout.id, reason)
+
+    def _withdraw_pending(self, rollout: RolloutRecord, plan: RolloutPlan) -> None:
+        """Withdraw the current step's flag change request, if it still waits for a review."""
+        t = plan.target
+        assert t.flag_set is not None
+        assert t.environment is not None
+        with self.deps.uow(readonly=True) as uow:
+            row = uow.rollouts.step(rollout.id, rollout.current_step, "apply")
+        pending = (row.detail if row else {}).get("change_request")
+        if not pending:
+            return
+        cr = flags.get_change_request(self.deps, CONTROLLER, t.flag_set, t.environment, pending)
+        if cr.state == "pending":  # an approved one can no longer apply: the set moves on
+            flags.reject(
+                self.deps,
+                CONTROLLER,
+                t.flag_set,
+                t.environment,
+                cr.id,
+                comment=f"withdrawn: rollout {rollout.id} is rolling back",
+            )
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -312,6 +383,7 @@ class Effects(Base):
             self._fence(uow)
         detail: dict[str, Any] = {}
         if plan.target.kind is TargetKind.FLAG:
+            self._withdraw_pending(rollout, plan)
             written = self._write_flag(rollout, plan, None)
             if written is None:
                 return

@@ -417,10 +417,18 @@ def put_document(
     reason: str | None = None,
     expected_revision: int | None = None,
     apply_at: datetime | None = None,
+    automatic_rollback: bool = False,
 ) -> Change:
     """Replace the flag set's document: a new revision now, or a change request when governed
-    or scheduled. The same content again changes nothing."""
+    or scheduled. The same content again changes nothing.
+
+    ``automatic_rollback`` (the rollout controller only, never over the API): restore a flag
+    as it was before a failing rollout now, even in a governed set. Waiting for a second pair of
+    eyes would leave a bad canary serving; the revision says why it skipped the request.
+    """
     authorize(ctx.principal, Action.FLAG_WRITE)
+    if automatic_rollback and ctx.principal.user_id != SYSTEM.user_id:
+        raise Forbidden("only the rollout controller applies automatic rollbacks")
     doc, revision = validate_document(document)
     return _change(
         deps,
@@ -433,6 +441,7 @@ def put_document(
         expected_revision=expected_revision,
         apply_at=apply_at,
         rollback_of=None,
+        ungoverned=automatic_rollback,
     )
 
 
@@ -448,6 +457,7 @@ def _change(
     expected_revision: int | None,
     apply_at: datetime | None,
     rollback_of: int | None,
+    ungoverned: bool = False,
 ) -> Change:
     if apply_at is not None and apply_at.tzinfo is None:
         raise InvalidInput("apply_at needs a time zone", errors=[FieldError("apply_at", "naive")])
@@ -460,8 +470,8 @@ def _change(
             )
         if revision == fs.revision:
             return Change(fs)
-        if apply_at is None and not requires_approval(fs.environment, fs.policy):
-            source = "rollback" if rollback_of is not None else "change"
+        if apply_at is None and (ungoverned or not requires_approval(fs.environment, fs.policy)):
+            source = "rollback" if rollback_of is not None or ungoverned else "change"
             fs, rev = _revise(
                 deps,
                 uow,

@@ -271,6 +271,8 @@ def issue_token(
         user = uow.users.get_by_username(username or ctx.principal.username)
         if user is None:
             raise NotFound(f"user {username!r} not found")
+        if user.disabled:
+            raise Conflict(f"user {user.username!r} is disabled; its tokens would be refused")
         ceiling = user.role if not own else ctx.principal.role
         wanted = role or ceiling
         if not ceiling.at_least(wanted):

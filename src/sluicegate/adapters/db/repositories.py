@@ -36,6 +36,9 @@ __all__ = [
     "SqlUsers",
 ]
 
+#: The disabled user row that migration 0008 adds for the system principal's own records.
+SYSTEM_USER_ID = "system"
+
 # Statements on the gate-check path, built once (SQLAlchemy then skips building a cache key).
 _EXPERIMENT_BY_KEY = select(experiments).where(experiments.c.key == bindparam("key"))
 _USERNAME_OF = select(users.c.username).where(users.c.id == bindparam("id"))
@@ -117,12 +120,13 @@ class SqlUsers:
         return self._record(row) if row else None
 
     def list_all(self) -> list[UserRecord]:
-        return [
-            self._record(r) for r in self._conn.execute(select(users).order_by(users.c.username))
-        ]
+        """Every person (the built-in ``system`` row of migration 0008 is not one)."""
+        query = select(users).where(users.c.id != SYSTEM_USER_ID).order_by(users.c.username)
+        return [self._record(r) for r in self._conn.execute(query)]
 
     def count(self) -> int:
-        return int(self._conn.execute(select(func.count()).select_from(users)).scalar_one())
+        query = select(func.count()).select_from(users).where(users.c.id != SYSTEM_USER_ID)
+        return int(self._conn.execute(query).scalar_one())
 
 
 def _token(row: Row[Any]) -> TokenRecord:
