@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from sluicegate.adapters.db.tables import (
     api_tokens,
@@ -42,9 +52,19 @@ SYSTEM_USER_ID = "system"
 # Statements on the gate-check path, built once (SQLAlchemy then skips building a cache key).
 _EXPERIMENT_BY_KEY = select(experiments).where(experiments.c.key == bindparam("key"))
 _USERNAME_OF = select(users.c.username).where(users.c.id == bindparam("id"))
-_SETTINGS_MANY = select(settings.c.key, settings.c.value).where(
-    settings.c.key.in_(bindparam("keys", expanding=True))
-)
+_SETTINGS_MANY: dict[int, Select[tuple[str, str]]] = {}
+
+
+def _settings_many(count: int) -> Select[tuple[str, str]]:
+    """``key IN (:k0, ..., :kN)`` built once per length (an expanding parameter would make
+    SQLAlchemy render the statement again on every call)."""
+    query = _SETTINGS_MANY.get(count)
+    if query is None:
+        keys: list[BindParameter[str]] = [bindparam(f"k{i}") for i in range(count)]
+        query = _SETTINGS_MANY.setdefault(
+            count, select(settings.c.key, settings.c.value).where(settings.c.key.in_(keys))
+        )
+    return query
 
 
 class SqlTeams:
@@ -311,7 +331,8 @@ class SqlSettings:
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         if not keys:
             return {}
-        rows = self._conn.execute(_SETTINGS_MANY, {"keys": list(keys)})
+        params = {f"k{i}": key for i, key in enumerate(keys)}
+        rows = self._conn.execute(_settings_many(len(params)), params)
         return {row.key: json.loads(row.value) for row in rows}
 
     def put(self, key: str, value: Any, when: datetime) -> None:
