@@ -1,4 +1,4 @@
-"""The built-in, disabled ``system`` user (migration 0008): there for foreign keys, never a login."""
+"""The built-in, disabled ``system`` user (migration 0008): for foreign keys, never a login."""
 
 from __future__ import annotations
 
