@@ -22,7 +22,7 @@ from sluicegate.domain.rollouts import (
 )
 from sluicegate.service import flags, incidents, jit, notifications
 from sluicegate.service.auditing import record
-from sluicegate.service.ports import RolloutRecord, UnitOfWork
+from sluicegate.service.ports import FlagChangeRequestRecord, RolloutRecord, UnitOfWork
 from sluicegate.service.rollouts import load_plan
 
 __all__ = ["Effects"]
@@ -113,11 +113,8 @@ class Effects(Base):
         assert t.flag_set is not None
         assert t.environment is not None
         action = "apply" if desired is not None else "rollback"
-        with self.deps.uow(readonly=True) as uow:
-            row = uow.rollouts.step(rollout.id, rollout.current_step, action)
-        pending = (row.detail if row else {}).get("change_request")
-        if pending and desired is not None:
-            cr = flags.get_change_request(self.deps, CONTROLLER, t.flag_set, t.environment, pending)
+        cr = self._step_request(rollout, plan) if desired is not None else None
+        if cr is not None:
             if cr.state == "pending":
                 return None
             if cr.state == "rejected":
@@ -208,8 +205,10 @@ class Effects(Base):
             )
         log.warning("rollout %s: aborting: %s", rollout.id, reason)
 
-    def _withdraw_pending(self, rollout: RolloutRecord, plan: RolloutPlan) -> None:
-        """Withdraw the current step's flag change request, if it still waits for a review."""
+    def _step_request(
+        self, rollout: RolloutRecord, plan: RolloutPlan
+    ) -> FlagChangeRequestRecord | None:
+        """The flag change request the current step's apply filed, if it filed one."""
         t = plan.target
         assert t.flag_set is not None
         assert t.environment is not None
@@ -217,9 +216,16 @@ class Effects(Base):
             row = uow.rollouts.step(rollout.id, rollout.current_step, "apply")
         pending = (row.detail if row else {}).get("change_request")
         if not pending:
-            return
-        cr = flags.get_change_request(self.deps, CONTROLLER, t.flag_set, t.environment, pending)
-        if cr.state == "pending":  # an approved one can no longer apply: the set moves on
+            return None
+        return flags.get_change_request(self.deps, CONTROLLER, t.flag_set, t.environment, pending)
+
+    def _withdraw_pending(self, rollout: RolloutRecord, plan: RolloutPlan) -> None:
+        """Withdraw the current step's flag change request, if it still waits for a review."""
+        t = plan.target
+        assert t.flag_set is not None
+        assert t.environment is not None
+        cr = self._step_request(rollout, plan)
+        if cr is not None and cr.state == "pending":  # an approved one can no longer apply
             flags.reject(
                 self.deps,
                 CONTROLLER,

@@ -516,10 +516,15 @@ class RolloutVerdicts:
         return MetricVerdict(status, analysis, tuple(reasons))
 
 
+def _analysis_counts(uow: UnitOfWork, rollout: RolloutRecord) -> tuple[int, int, int]:
+    """(passed, failed, done) analysis steps of ``rollout`` so far."""
+    done = [s.status for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
+    return done.count("passed"), done.count("failed"), len(done)
+
+
 def _analyses_so_far(uow: UnitOfWork, rollout: RolloutRecord) -> str:
-    done = [s for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
-    passed = sum(1 for s in done if s.status == "passed")
-    return f"{passed} of {len(done)} analysis step(s) passed so far"
+    passed, _, done = _analysis_counts(uow, rollout)
+    return f"{passed} of {done} analysis step(s) passed so far"
 
 
 def in_flight_verdicts(uow: UnitOfWork, rollout: RolloutRecord) -> dict[str, MetricVerdict]:
@@ -529,13 +534,8 @@ def in_flight_verdicts(uow: UnitOfWork, rollout: RolloutRecord) -> dict[str, Met
     rolls back), so: pass once at least one analysis step has passed, running before that (a
     metric-verdict gate then stays pending: put an analysis step before the gated step).
     """
-    done = [s for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
-    passed = [s for s in done if s.status == "passed"]
-    failed = [s for s in done if s.status == "failed"]
+    passed, failed, _ = _analysis_counts(uow, rollout)
     status: MetricStatus = "pass" if passed and not failed else "running"
-    reason = (
-        f"rollout {rollout.id} ({rollout.name}) is in flight: {len(passed)} of {len(done)} "
-        "analysis step(s) passed so far"
-    )
+    reason = f"rollout {rollout.id} ({rollout.name}) is in flight: {_analyses_so_far(uow, rollout)}"
     names = dict.fromkeys(("rollout", rollout.name))
     return {name: MetricVerdict(status, name, (reason,)) for name in names}

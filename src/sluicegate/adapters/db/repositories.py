@@ -29,6 +29,7 @@ from sluicegate.adapters.db.tables import (
     users,
 )
 from sluicegate.domain.identity import ReviewerDomain, Role
+from sluicegate.service.context import SYSTEM
 from sluicegate.service.ports import (
     ApprovalRecord,
     ExperimentRecord,
@@ -45,9 +46,6 @@ __all__ = [
     "SqlTokens",
     "SqlUsers",
 ]
-
-#: The disabled user row that migration 0008 adds for the system principal's own records.
-SYSTEM_USER_ID = "system"
 
 # Statements on the gate-check path, built once (SQLAlchemy then skips building a cache key).
 _EXPERIMENT_BY_KEY = select(experiments).where(experiments.c.key == bindparam("key"))
@@ -140,12 +138,13 @@ class SqlUsers:
         return self._record(row) if row else None
 
     def list_all(self) -> list[UserRecord]:
-        """Every person (the built-in ``system`` row of migration 0008 is not one)."""
-        query = select(users).where(users.c.id != SYSTEM_USER_ID).order_by(users.c.username)
+        """Every person (the disabled ``system`` row that migration 0008 adds for the system
+        principal's own records is not one)."""
+        query = select(users).where(users.c.id != SYSTEM.user_id).order_by(users.c.username)
         return [self._record(r) for r in self._conn.execute(query)]
 
     def count(self) -> int:
-        query = select(func.count()).select_from(users).where(users.c.id != SYSTEM_USER_ID)
+        query = select(func.count()).select_from(users).where(users.c.id != SYSTEM.user_id)
         return int(self._conn.execute(query).scalar_one())
 
 
