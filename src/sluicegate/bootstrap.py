@@ -203,9 +203,9 @@ def build(
     clock: Clock | None = None,
     ids: IdFactory | None = None,
 ) -> Container:
-    if settings.url.startswith("sqlite:///"):
-        Path(settings.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     database = _sqlite_file(settings.url)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     engine = build_engine(settings.url, background_checkpoints=database is not None)
     checkpointer = WalCheckpointer(database).start() if database is not None else None
     signer = Ed25519Signer.load(settings.key_file) if settings.key_file.exists() else None
@@ -236,8 +236,9 @@ def _sqlite_file(url: str) -> Path | None:
 def prepare(settings: Settings, **kwargs: object) -> Container:
     """Migrate the schema, create the audit signing key if missing and register its public key."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    if settings.url.startswith("sqlite:///"):
-        Path(settings.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    database = _sqlite_file(settings.url)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     upgrade(settings.url)
     if not settings.key_file.exists():
         Ed25519Signer.generate(settings.key_file)
