@@ -29,11 +29,13 @@ from benchmarks._common import percentiles, print_table, write_results
 from sluicegate.bootstrap import Container, Settings, prepare
 from sluicegate.domain.gates import Decision, DecisionInput, PolicyVerdict, replay
 from sluicegate.domain.identity import ReviewerDomain, Role
-from sluicegate.service import evidence, experiments, identity, processes
+from sluicegate.service import experiments
 from sluicegate.service import gates as gates_svc
+from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
-from sluicegate.service.policy_port import PolicyBundle, PolicyEngine
-from sluicegate.service.processes import GateRuntime, ProcessSource
+from sluicegate.service.gates import evidence, processes
+from sluicegate.service.gates.policy import PolicyBundle, PolicyEngine
+from sluicegate.service.gates.processes import GateRuntime, ProcessSource
 
 POLICIES = 20
 PROPOSAL = {

@@ -31,10 +31,10 @@ from sluicegate.domain.errors import InvalidRiskMatrix
 from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
-from sluicegate.service.metrics_port import MetricSource
+from sluicegate.service.gates.processes import GateRuntime
+from sluicegate.service.metrics.ports import MetricSource
 from sluicegate.service.notifications import DispatchSettings
 from sluicegate.service.ports import Clock, IdFactory
-from sluicegate.service.processes import GateRuntime
 
 __all__ = ["Container", "Settings", "build", "default_risk_matrix_path", "prepare"]
 

@@ -24,7 +24,7 @@ from sluicegate.api.routes.sync import (
 )
 from sluicegate.domain.errors import Conflict
 from sluicegate.service import flags as flag_service
-from sluicegate.service import identity
+from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
 
 BOOL = {"on": True, "off": False}

@@ -10,9 +10,9 @@ from tests.support.app import EXAMPLE_PROPOSAL, Harness
 
 from sluicegate.bootstrap import Settings
 from sluicegate.domain.errors import InvalidInput
-from sluicegate.service import jit
+from sluicegate.service.access import jit
+from sluicegate.service.access.identity import authenticate
 from sluicegate.service.context import RequestContext
-from sluicegate.service.identity import authenticate
 
 EXP = "/api/v1/experiments/checkout-redesign"
 

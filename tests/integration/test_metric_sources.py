@@ -30,7 +30,7 @@ from tests.support.binaries import require_binary
 from sluicegate.adapters.metrics_exposition import CONTENT_TYPE, SimulatedService
 from sluicegate.adapters.prometheus import PrometheusConfig, PrometheusMetricSource
 from sluicegate.adapters.push_metrics import PushMetricSource
-from sluicegate.service.metrics_port import (
+from sluicegate.service.metrics.ports import (
     MetricQuery,
     MetricQueryError,
     MetricSource,

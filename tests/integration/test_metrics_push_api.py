@@ -17,7 +17,7 @@ from sluicegate.adapters.push_metrics import PushMetricSource
 from sluicegate.api.routes.metrics import prune_loop
 from sluicegate.bootstrap import Settings
 from sluicegate.service.metrics import prune_samples
-from sluicegate.service.metrics_port import MetricQuery, MetricQueryError
+from sluicegate.service.metrics.ports import MetricQuery, MetricQueryError
 
 KEY = "checkout-redesign"
 

@@ -15,7 +15,7 @@ from sluicegate.bootstrap import Container, Settings, prepare
 from sluicegate.domain.errors import Conflict
 from sluicegate.service import audit as audit_svc
 from sluicegate.service import experiments as exp_svc
-from sluicegate.service import identity
+from sluicegate.service.access import identity
 from sluicegate.service.auditing import record
 from sluicegate.service.context import RequestContext
 

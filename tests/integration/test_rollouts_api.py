@@ -15,7 +15,7 @@ import yaml
 from tests.support.app import EXAMPLE_PROPOSAL, Harness
 
 from sluicegate.controller import Engine, EngineSettings, SimulatedMetricSource
-from sluicegate.service.metrics_port import MetricSource
+from sluicegate.service.metrics.ports import MetricSource
 from sluicegate.service.rollouts import RolloutVerdicts
 
 BOOL = {"on": True, "off": False}
@@ -705,7 +705,7 @@ def test_a_rejected_flag_step_aborts_the_rollout(sqlite_harness: Harness) -> Non
 def test_automatic_rollback_is_for_the_controller_only(sqlite_harness: Harness) -> None:
     from sluicegate.domain.errors import Forbidden
     from sluicegate.service import flags as flag_svc
-    from sluicegate.service import identity
+    from sluicegate.service.access import identity
     from sluicegate.service.context import RequestContext
 
     h = sqlite_harness

@@ -7,7 +7,7 @@ from tests.support.app import Harness
 
 from sluicegate.domain.errors import Conflict
 from sluicegate.domain.identity import Role
-from sluicegate.service import identity
+from sluicegate.service.access import identity
 from sluicegate.service.context import SYSTEM, RequestContext
 
 

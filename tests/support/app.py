@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sluicegate.api.app import create_app
 from sluicegate.bootstrap import Container, Settings, prepare
 from sluicegate.domain.identity import ReviewerDomain, Role
-from sluicegate.service import identity
+from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
 
 __all__ = ["EXAMPLE_PROPOSAL", "FakeClock", "Harness", "make_harness"]

@@ -29,7 +29,7 @@ from typing import Any, Self
 
 import httpx
 
-from sluicegate.service.metrics_port import (
+from sluicegate.service.metrics.ports import (
     MetricQuery,
     MetricQueryError,
     MetricSourceUnavailable,

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, insert, select
 
 from sluicegate.adapters.db.metric_tables import metric_samples
-from sluicegate.service.metrics_port import (
+from sluicegate.service.metrics.ports import (
     MetricQuery,
     MetricQueryError,
     MetricSampleRecord,

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from sluicegate.bootstrap import Container
+from sluicegate.service.access.identity import authenticate
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.identity import authenticate
 
 __all__ = ["Ctx", "ServiceDeps", "container", "context", "service_deps"]
 

@@ -24,7 +24,7 @@ def init(
 ) -> None:
     """Create the schema, the audit signing key and the first admin; print its token once."""
     from sluicegate.bootstrap import Settings, prepare
-    from sluicegate.service.identity import init_admin
+    from sluicegate.service.access.identity import init_admin
 
     username = admin or _default_admin()
     with guard(as_json):
@@ -111,7 +111,7 @@ def demo(
 ) -> None:
     """``make run``: initialise on first start, load demo data, print URL and token, serve."""
     from sluicegate.bootstrap import Settings, prepare
-    from sluicegate.service import identity
+    from sluicegate.service.access import identity
     from sluicegate.service.context import RequestContext
     from sluicegate.service.demo import load_demo, load_rollout_demo
 

@@ -28,7 +28,7 @@ def _compile_error(exc: Exception) -> CliError:
 def run_tests(directory: Path, as_json: JsonOpt = False) -> None:
     """Run the bundle's test_* rules (*_test.rego); exit 3 when any fails."""
     from sluicegate.adapters.policy import run_policy_tests
-    from sluicegate.service.policy_port import PolicyCompileError
+    from sluicegate.service.gates.policy import PolicyCompileError
 
     with guard(as_json):
         try:
@@ -65,7 +65,7 @@ def eval_(
 ) -> None:
     """Evaluate deny/warn of every package on one input; exit 3 when anything denies."""
     from sluicegate.adapters.policy import RegoPolicyEngine
-    from sluicegate.service.policy_port import PolicyCompileError, PolicyError
+    from sluicegate.service.gates.policy import PolicyCompileError, PolicyError
 
     with guard(as_json):
         try:

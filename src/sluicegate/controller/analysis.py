@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sluicegate.domain.rollouts import AnalysisSpec
-from sluicegate.service.metrics_port import MetricQuery, MetricSource
+from sluicegate.service.metrics.ports import MetricQuery, MetricSource
 from sluicegate.stats import (
     Action,
     MetricConfig,

@@ -9,9 +9,10 @@ from typing import Any
 from sluicegate.domain.rollouts import Breaker
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
-from sluicegate.service.metrics_port import MetricSource
-from sluicegate.service.ports import RolloutRecord, RolloutStepRecord, UnitOfWork
-from sluicegate.service.processes import GateRuntime
+from sluicegate.service.gates.processes import GateRuntime
+from sluicegate.service.metrics.ports import MetricSource
+from sluicegate.service.ports import UnitOfWork
+from sluicegate.service.rollouts.ports import RolloutRecord, RolloutStepRecord
 
 __all__ = ["CONTROLLER", "Base", "EngineSettings", "LeaseLost", "Stale"]
 

@@ -20,10 +20,13 @@ from sluicegate.domain.rollouts import (
     apply_desired,
     restore_flag,
 )
-from sluicegate.service import flags, incidents, jit, notifications
+from sluicegate.service import flags, notifications
+from sluicegate.service.access import jit
 from sluicegate.service.auditing import record
-from sluicegate.service.ports import FlagChangeRequestRecord, RolloutRecord, UnitOfWork
-from sluicegate.service.rollouts import load_plan
+from sluicegate.service.flags.ports import FlagChangeRequestRecord
+from sluicegate.service.ports import UnitOfWork
+from sluicegate.service.rollouts import incidents, load_plan
+from sluicegate.service.rollouts.ports import RolloutRecord
 
 __all__ = ["Effects"]
 

@@ -29,10 +29,11 @@ from sluicegate.domain.gates import Outcome
 from sluicegate.domain.rollouts import RolloutPlan, Status, Step, StepKind, desired_after
 from sluicegate.service.auditing import record
 from sluicegate.service.gates import enter_stage, governed_stage
-from sluicegate.service.metrics_port import MetricSourceError
-from sluicegate.service.ports import RolloutRecord, UnitOfWork
-from sluicegate.service.processes import GateRuntime
+from sluicegate.service.gates.processes import GateRuntime
+from sluicegate.service.metrics.ports import MetricSourceError
+from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts import in_flight_verdicts, load_plan
+from sluicegate.service.rollouts.ports import RolloutRecord
 
 __all__ = ["Engine", "EngineSettings", "LeaseLost"]
 

@@ -24,7 +24,7 @@ from sluicegate.bootstrap import Container
 from sluicegate.controller.base import EngineSettings, LeaseLost
 from sluicegate.controller.engine import Engine
 from sluicegate.controller.simulated import SimulatedMetricSource
-from sluicegate.service.metrics_port import MetricSource, MetricSourceUnavailable
+from sluicegate.service.metrics.ports import MetricSource, MetricSourceUnavailable
 
 __all__ = ["Controller", "holder_id"]
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sluicegate.service.metrics_port import MetricQuery, MetricQueryError, RequestCounts
+from sluicegate.service.metrics.ports import MetricQuery, MetricQueryError, RequestCounts
 from sluicegate.stats import LatencyModel, Regression, Simulator, SimulatorConfig
 
 __all__ = ["SimulatedMetricSource"]

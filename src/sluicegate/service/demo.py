@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from sluicegate.domain.identity import Principal, ReviewerDomain, Role
-from sluicegate.service import experiments, identity
+from sluicegate.service import experiments
+from sluicegate.service.access import identity
+from sluicegate.service.access.ports import UserRecord
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.ports import UserRecord
 
 __all__ = ["load_demo"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.adapters.policy import RegoPolicyEngine, run_policy_tests
-from sluicegate.service.policy_port import PolicyEngine
+from sluicegate.service.gates.policy import PolicyEngine
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "policies"
 

@@ -9,11 +9,7 @@ from pathlib import Path
 import pytest
 
 from sluicegate.adapters.policy import RegoPolicyEngine, run_policy_tests
-from sluicegate.service.policy_port import (
-    PolicyBundle,
-    PolicyCompileError,
-    PolicyEvaluationError,
-)
+from sluicegate.service.gates.policy import PolicyBundle, PolicyCompileError, PolicyEvaluationError
 
 DENY_X = """package sluicegate.x
 

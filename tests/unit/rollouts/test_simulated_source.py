@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sluicegate.controller import SimulatedMetricSource
-from sluicegate.service.metrics_port import MetricQuery, MetricQueryError
+from sluicegate.service.metrics.ports import MetricQuery, MetricQueryError
 from sluicegate.stats import MetricConfig, MetricKind
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -24,7 +24,8 @@ from sluicegate.domain.audit import (
     leaf_hash,
     link,
 )
-from sluicegate.service.ports import AuditFilter, Signer
+from sluicegate.service.audit.ports import AuditFilter
+from sluicegate.service.ports import Signer
 
 __all__ = ["SqlAuditRepository"]
 

@@ -14,7 +14,7 @@ from sluicegate.adapters.db.flag_tables import (
     flag_sets,
     flag_tokens,
 )
-from sluicegate.service.ports import (
+from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
     FlagHead,
     FlagRevisionRecord,

@@ -17,7 +17,7 @@ from sluicegate.adapters.db.gate_tables import (
     process_versions,
 )
 from sluicegate.adapters.db.tables import approvals, experiments, team_members, teams, users
-from sluicegate.service.ports import (
+from sluicegate.service.gates.ports import (
     EvidenceRecord,
     GateDecisionRecord,
     GateOverrideRecord,

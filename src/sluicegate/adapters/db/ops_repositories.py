@@ -14,9 +14,9 @@ from sluicegate.adapters.db.ops_tables import (
     webhook_subscriptions,
 )
 from sluicegate.domain.identity import Role
-from sluicegate.service.ports import (
+from sluicegate.service.access.ports import JitRecord
+from sluicegate.service.notifications.ports import (
     ClaimedDelivery,
-    JitRecord,
     WebhookDeliveryRecord,
     WebhookSubscriptionRecord,
 )

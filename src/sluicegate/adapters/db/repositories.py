@@ -29,14 +29,9 @@ from sluicegate.adapters.db.tables import (
     users,
 )
 from sluicegate.domain.identity import ReviewerDomain, Role
+from sluicegate.service.access.ports import TeamRecord, TokenRecord, UserRecord
 from sluicegate.service.context import SYSTEM
-from sluicegate.service.ports import (
-    ApprovalRecord,
-    ExperimentRecord,
-    TeamRecord,
-    TokenRecord,
-    UserRecord,
-)
+from sluicegate.service.experiments.ports import ApprovalRecord, ExperimentRecord
 
 __all__ = [
     "SqlApprovals",

@@ -17,7 +17,7 @@ from sluicegate.adapters.db.rollout_tables import (
     rollouts,
 )
 from sluicegate.domain.rollouts.breaker import Breaker, BreakerState
-from sluicegate.service.ports import IncidentRecord, RolloutRecord, RolloutStepRecord
+from sluicegate.service.rollouts.ports import IncidentRecord, RolloutRecord, RolloutStepRecord
 
 __all__ = ["SqlRollouts"]
 

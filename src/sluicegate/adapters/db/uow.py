@@ -23,22 +23,20 @@ from sluicegate.adapters.db.repositories import (
 from sluicegate.adapters.db.rollout_repositories import SqlRollouts
 from sluicegate.adapters.push_metrics import SqlMetricSamples
 from sluicegate.domain.errors import Conflict
-from sluicegate.service.metrics_port import MetricSampleRepository
-from sluicegate.service.ports import (
-    ApprovalRepository,
-    AuditRepository,
-    ExperimentRepository,
-    FlagRepository,
-    GateRepository,
+from sluicegate.service.access.ports import (
     JitRepository,
-    RolloutRepository,
-    SettingsRepository,
-    Signer,
     TeamRepository,
     TokenRepository,
     UserRepository,
-    WebhookRepository,
 )
+from sluicegate.service.audit.ports import AuditRepository
+from sluicegate.service.experiments.ports import ApprovalRepository, ExperimentRepository
+from sluicegate.service.flags.ports import FlagRepository
+from sluicegate.service.gates.ports import GateRepository
+from sluicegate.service.metrics.ports import MetricSampleRepository
+from sluicegate.service.notifications.ports import WebhookRepository
+from sluicegate.service.ports import SettingsRepository, Signer
+from sluicegate.service.rollouts.ports import RolloutRepository
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from sluicegate.service.policy_port import PolicyBundle, PolicyCompileError, PolicyModule
+from sluicegate.service.gates.policy import PolicyBundle, PolicyCompileError, PolicyModule
 
 __all__ = [
     "compile_error_from_engine",

@@ -23,7 +23,7 @@ from sluicegate.adapters.policy.bundle import (
 )
 from sluicegate.adapters.policy.regoinput import InputError, set_input
 from sluicegate.adapters.policy.verification import run_bundle_tests
-from sluicegate.service.policy_port import (
+from sluicegate.service.gates.policy import (
     Message,
     PackageDecision,
     PolicyBundle,

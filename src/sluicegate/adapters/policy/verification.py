@@ -14,7 +14,7 @@ import subprocess
 import sys
 from typing import Any
 
-from sluicegate.service.policy_port import (
+from sluicegate.service.gates.policy import (
     PolicyBundle,
     PolicyModule,
     PolicyTestReport,

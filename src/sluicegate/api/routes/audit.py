@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.service import audit as svc
-from sluicegate.service.ports import AuditFilter
+from sluicegate.service.audit.ports import AuditFilter
 
 router = APIRouter(tags=["audit"])
 

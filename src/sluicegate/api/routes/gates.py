@@ -17,10 +17,10 @@ from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.documents import parse_document
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.gates import render_junit, render_sarif
-from sluicegate.service import evidence as evidence_svc
 from sluicegate.service import gates as svc
-from sluicegate.service import processes as proc_svc
-from sluicegate.service.processes import GateRuntime, ProcessSource
+from sluicegate.service.gates import evidence as evidence_svc
+from sluicegate.service.gates import processes as proc_svc
+from sluicegate.service.gates.processes import GateRuntime, ProcessSource
 
 router = APIRouter(tags=["gates"])
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.domain.identity import ReviewerDomain, Role
 from sluicegate.domain.proposal import KEY_PATTERN
-from sluicegate.service import identity as svc
+from sluicegate.service.access import identity as svc
 
 router = APIRouter(tags=["identity"])
 

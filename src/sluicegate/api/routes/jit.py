@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.bootstrap import Container
-from sluicegate.service import jit as svc
+from sluicegate.service.access import jit as svc
 
 __all__ = ["expiry_loop", "router"]
 

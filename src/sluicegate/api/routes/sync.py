@@ -40,7 +40,7 @@ from sluicegate.domain.identity import Action
 from sluicegate.flags import CompiledFlagSet, compile_flag_set
 from sluicegate.service import flags as svc
 from sluicegate.service.context import Deps
-from sluicegate.service.ports import FlagHead
+from sluicegate.service.flags.ports import FlagHead
 
 __all__ = [
     "CompiledCache",

@@ -7,7 +7,8 @@ from typing import Any
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.ports import IncidentRecord, RolloutRecord, UnitOfWork
+from sluicegate.service.ports import UnitOfWork
+from sluicegate.service.rollouts.ports import IncidentRecord, RolloutRecord
 
 __all__ = ["open_for_rollout"]
 

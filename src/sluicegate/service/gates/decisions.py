@@ -44,20 +44,16 @@ from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.evidence import facts_of
-from sluicegate.service.policy_port import PolicyBundle, PolicyEngine, PolicyError, PolicyModule
-from sluicegate.service.ports import (
-    ExperimentRecord,
+from sluicegate.service.experiments.ports import ExperimentRecord
+from sluicegate.service.gates.evidence import facts_of
+from sluicegate.service.gates.policy import PolicyBundle, PolicyEngine, PolicyError, PolicyModule
+from sluicegate.service.gates.ports import (
     GateDecisionRecord,
     GateOverrideRecord,
     StoredPolicyBundle,
-    UnitOfWork,
 )
-from sluicegate.service.processes import (
-    GateRuntime,
-    governing_version,
-    resolve_for,
-)
+from sluicegate.service.gates.processes import GateRuntime, governing_version, resolve_for
+from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts import RolloutVerdicts
 
 __all__ = [

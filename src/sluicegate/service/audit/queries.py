@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from sluicegate.domain.audit import AuditEvent, Checkpoint, VerifyReport
 from sluicegate.domain.audit_segments import combine_segments, plan_segments
 from sluicegate.domain.identity import Action, authorize
+from sluicegate.service.audit.ports import AuditFilter
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext, ts_string
-from sluicegate.service.ports import AuditFilter
 
 __all__ = ["checkpoint", "export", "page", "verify"]
 

@@ -35,11 +35,8 @@ from sluicegate.domain.notifications import (
 )
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.ports import (
-    UnitOfWork,
-    WebhookDeliveryRecord,
-    WebhookSubscriptionRecord,
-)
+from sluicegate.service.notifications.ports import WebhookDeliveryRecord, WebhookSubscriptionRecord
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "CreatedSubscription",

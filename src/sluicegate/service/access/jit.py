@@ -27,10 +27,12 @@ from sluicegate.domain.jit import (
     format_duration,
     parse_request_duration,
 )
+from sluicegate.service.access.ports import JitRecord
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
+from sluicegate.service.experiments.ports import ExperimentRecord
 from sluicegate.service.notifications import enqueue
-from sluicegate.service.ports import ExperimentRecord, JitRecord, UnitOfWork
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "DEFAULT_MAX_DURATION",

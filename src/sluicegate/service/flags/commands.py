@@ -33,17 +33,17 @@ from sluicegate.domain.flagsets import (
 )
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.flags import FlagDefinitionError, compile_flag_set
+from sluicegate.service.access.identity import authenticate, hash_token
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
-from sluicegate.service.identity import authenticate, hash_token
-from sluicegate.service.ports import (
+from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
     FlagHead,
     FlagRevisionRecord,
     FlagSetRecord,
     FlagTokenRecord,
-    UnitOfWork,
 )
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "FLAG_TOKEN_PREFIX",

@@ -34,18 +34,15 @@ from sluicegate.domain.gates import (
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.policy_port import (
+from sluicegate.service.experiments.ports import ExperimentRecord
+from sluicegate.service.gates.policy import (
     PolicyBundle,
     PolicyCompileError,
     PolicyEngine,
     PolicyError,
 )
-from sluicegate.service.ports import (
-    ExperimentRecord,
-    ProcessPinRecord,
-    ProcessVersionRecord,
-    UnitOfWork,
-)
+from sluicegate.service.gates.ports import ProcessPinRecord, ProcessVersionRecord
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "BUILTIN_DEFAULT",
@@ -95,7 +92,7 @@ class GateRuntime:
 
         File times are coarse (a few ms), so a bundle touched in the last seconds is always
         re-read (the engine still compiles each revision only once). Raises
-        :class:`~sluicegate.service.policy_port.PolicyError` (compile errors included).
+        :class:`~sluicegate.service.gates.policy.PolicyError` (compile errors included).
         """
         if self.engine is None or self.policy_dir is None:
             raise PolicyError("no policy bundle configured (set SLUICE_POLICY_DIR)")

@@ -21,9 +21,10 @@ from sluicegate.domain.errors import (
     Unauthenticated,
 )
 from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
+from sluicegate.service.access.ports import TeamRecord, TokenRecord, UserRecord
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.ports import TeamRecord, TokenRecord, UnitOfWork, UserRecord
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "IssuedToken",

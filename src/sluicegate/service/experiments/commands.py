@@ -28,11 +28,12 @@ from sluicegate.domain.lifecycle import State
 from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights, score
 from sluicegate.domain.proposal import Proposal, parse_proposal
 from sluicegate.domain.risk import RiskLevel
-from sluicegate.service import jit
+from sluicegate.service.access import jit
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
+from sluicegate.service.experiments.ports import ApprovalRecord, ExperimentRecord
 from sluicegate.service.gates import GateBlocked, GateRuntime, enter_stage, governed_stage
-from sluicegate.service.ports import ApprovalRecord, ExperimentRecord, UnitOfWork
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "approve",

@@ -27,12 +27,8 @@ from sluicegate.domain.rollouts import (
 )
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.ports import (
-    IncidentRecord,
-    RolloutRecord,
-    RolloutStepRecord,
-    UnitOfWork,
-)
+from sluicegate.service.ports import UnitOfWork
+from sluicegate.service.rollouts.ports import IncidentRecord, RolloutRecord, RolloutStepRecord
 from sluicegate.stats import MonitorConfig
 from sluicegate.stats.config import ConfigError, parse_judge_config
 

@@ -17,7 +17,7 @@ from typing import Any
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.metrics_port import METRIC_VARIANTS, MetricSampleRecord
+from sluicegate.service.metrics.ports import METRIC_VARIANTS, MetricSampleRecord
 
 __all__ = [
     "DEFAULT_MAX_BATCH",

@@ -16,7 +16,7 @@ from sluicegate.domain.evidence import DEFAULT_MAX_BYTES, EvidenceError, parse_e
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.ports import EvidenceRecord
+from sluicegate.service.gates.ports import EvidenceRecord
 
 __all__ = ["InvalidEvidence", "add_evidence", "evidence_dict", "facts_of", "list_evidence"]
 

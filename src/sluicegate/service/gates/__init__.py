@@ -1,0 +1,286 @@
+"""Gates: processes as code, policy bundles, evidence, overrides and decision records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sluicegate.service.lazy import exports
+
+if TYPE_CHECKING:
+    from sluicegate.service.gates.decisions import (
+        GATE_SETTINGS as GATE_SETTINGS,
+    )
+    from sluicegate.service.gates.decisions import (
+        UNAVAILABLE as UNAVAILABLE,
+    )
+    from sluicegate.service.gates.decisions import (
+        GateBlocked as GateBlocked,
+    )
+    from sluicegate.service.gates.decisions import (
+        PolicyUnavailable as PolicyUnavailable,
+    )
+    from sluicegate.service.gates.decisions import (
+        check_gate as check_gate,
+    )
+    from sluicegate.service.gates.decisions import (
+        create_override as create_override,
+    )
+    from sluicegate.service.gates.decisions import (
+        decision_dict as decision_dict,
+    )
+    from sluicegate.service.gates.decisions import (
+        enter_stage as enter_stage,
+    )
+    from sluicegate.service.gates.decisions import (
+        explain as explain,
+    )
+    from sluicegate.service.gates.decisions import (
+        get_decision as get_decision,
+    )
+    from sluicegate.service.gates.decisions import (
+        governed_stage as governed_stage,
+    )
+    from sluicegate.service.gates.decisions import (
+        list_overrides as list_overrides,
+    )
+    from sluicegate.service.gates.decisions import (
+        override_dict as override_dict,
+    )
+    from sluicegate.service.gates.decisions import (
+        rebuild as rebuild,
+    )
+    from sluicegate.service.gates.decisions import (
+        revoke_override as revoke_override,
+    )
+    from sluicegate.service.gates.decisions import (
+        set_gate_setting as set_gate_setting,
+    )
+    from sluicegate.service.gates.evidence import (
+        InvalidEvidence as InvalidEvidence,
+    )
+    from sluicegate.service.gates.evidence import (
+        add_evidence as add_evidence,
+    )
+    from sluicegate.service.gates.evidence import (
+        evidence_dict as evidence_dict,
+    )
+    from sluicegate.service.gates.evidence import (
+        facts_of as facts_of,
+    )
+    from sluicegate.service.gates.evidence import (
+        list_evidence as list_evidence,
+    )
+    from sluicegate.service.gates.policy import (
+        Message as Message,
+    )
+    from sluicegate.service.gates.policy import (
+        PackageDecision as PackageDecision,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyBundle as PolicyBundle,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyCompileError as PolicyCompileError,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyDecision as PolicyDecision,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyEngine as PolicyEngine,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyError as PolicyError,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyEvaluationError as PolicyEvaluationError,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyModule as PolicyModule,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyTestReport as PolicyTestReport,
+    )
+    from sluicegate.service.gates.policy import (
+        PolicyTestResult as PolicyTestResult,
+    )
+    from sluicegate.service.gates.ports import (
+        EvidenceRecord as EvidenceRecord,
+    )
+    from sluicegate.service.gates.ports import (
+        GateDecisionRecord as GateDecisionRecord,
+    )
+    from sluicegate.service.gates.ports import (
+        GateOverrideRecord as GateOverrideRecord,
+    )
+    from sluicegate.service.gates.ports import (
+        GateRepository as GateRepository,
+    )
+    from sluicegate.service.gates.ports import (
+        ProcessPinRecord as ProcessPinRecord,
+    )
+    from sluicegate.service.gates.ports import (
+        ProcessVersionRecord as ProcessVersionRecord,
+    )
+    from sluicegate.service.gates.ports import (
+        StageReviewRecord as StageReviewRecord,
+    )
+    from sluicegate.service.gates.ports import (
+        StoredPolicyBundle as StoredPolicyBundle,
+    )
+    from sluicegate.service.gates.processes import (
+        BUILTIN_DEFAULT as BUILTIN_DEFAULT,
+    )
+    from sluicegate.service.gates.processes import (
+        DEFAULT_SELECTOR as DEFAULT_SELECTOR,
+    )
+    from sluicegate.service.gates.processes import (
+        GateRuntime as GateRuntime,
+    )
+    from sluicegate.service.gates.processes import (
+        ProcessSource as ProcessSource,
+    )
+    from sluicegate.service.gates.processes import (
+        apply_process as apply_process,
+    )
+    from sluicegate.service.gates.processes import (
+        diff_versions as diff_versions,
+    )
+    from sluicegate.service.gates.processes import (
+        get_selector as get_selector,
+    )
+    from sluicegate.service.gates.processes import (
+        governing_version as governing_version,
+    )
+    from sluicegate.service.gates.processes import (
+        migrate_experiment as migrate_experiment,
+    )
+    from sluicegate.service.gates.processes import (
+        process_dict as process_dict,
+    )
+    from sluicegate.service.gates.processes import (
+        resolve_for as resolve_for,
+    )
+    from sluicegate.service.gates.processes import (
+        set_selector as set_selector,
+    )
+    from sluicegate.service.gates.processes import (
+        show_process as show_process,
+    )
+    from sluicegate.service.gates.processes import (
+        validate_process as validate_process,
+    )
+
+__all__ = [
+    "BUILTIN_DEFAULT",
+    "DEFAULT_SELECTOR",
+    "GATE_SETTINGS",
+    "UNAVAILABLE",
+    "EvidenceRecord",
+    "GateBlocked",
+    "GateDecisionRecord",
+    "GateOverrideRecord",
+    "GateRepository",
+    "GateRuntime",
+    "InvalidEvidence",
+    "Message",
+    "PackageDecision",
+    "PolicyBundle",
+    "PolicyCompileError",
+    "PolicyDecision",
+    "PolicyEngine",
+    "PolicyError",
+    "PolicyEvaluationError",
+    "PolicyModule",
+    "PolicyTestReport",
+    "PolicyTestResult",
+    "PolicyUnavailable",
+    "ProcessPinRecord",
+    "ProcessSource",
+    "ProcessVersionRecord",
+    "StageReviewRecord",
+    "StoredPolicyBundle",
+    "add_evidence",
+    "apply_process",
+    "check_gate",
+    "create_override",
+    "decision_dict",
+    "diff_versions",
+    "enter_stage",
+    "evidence_dict",
+    "explain",
+    "facts_of",
+    "get_decision",
+    "get_selector",
+    "governed_stage",
+    "governing_version",
+    "list_evidence",
+    "list_overrides",
+    "migrate_experiment",
+    "override_dict",
+    "process_dict",
+    "rebuild",
+    "resolve_for",
+    "revoke_override",
+    "set_gate_setting",
+    "set_selector",
+    "show_process",
+    "validate_process",
+]
+
+_TABLE = {
+    "BUILTIN_DEFAULT": "processes",
+    "DEFAULT_SELECTOR": "processes",
+    "EvidenceRecord": "ports",
+    "GATE_SETTINGS": "decisions",
+    "GateBlocked": "decisions",
+    "GateDecisionRecord": "ports",
+    "GateOverrideRecord": "ports",
+    "GateRepository": "ports",
+    "GateRuntime": "processes",
+    "InvalidEvidence": "evidence",
+    "Message": "policy",
+    "PackageDecision": "policy",
+    "PolicyBundle": "policy",
+    "PolicyCompileError": "policy",
+    "PolicyDecision": "policy",
+    "PolicyEngine": "policy",
+    "PolicyError": "policy",
+    "PolicyEvaluationError": "policy",
+    "PolicyModule": "policy",
+    "PolicyTestReport": "policy",
+    "PolicyTestResult": "policy",
+    "PolicyUnavailable": "decisions",
+    "ProcessPinRecord": "ports",
+    "ProcessSource": "processes",
+    "ProcessVersionRecord": "ports",
+    "StageReviewRecord": "ports",
+    "StoredPolicyBundle": "ports",
+    "UNAVAILABLE": "decisions",
+    "add_evidence": "evidence",
+    "apply_process": "processes",
+    "check_gate": "decisions",
+    "create_override": "decisions",
+    "decision_dict": "decisions",
+    "diff_versions": "processes",
+    "enter_stage": "decisions",
+    "evidence_dict": "evidence",
+    "explain": "decisions",
+    "facts_of": "evidence",
+    "get_decision": "decisions",
+    "get_selector": "processes",
+    "governed_stage": "decisions",
+    "governing_version": "processes",
+    "list_evidence": "evidence",
+    "list_overrides": "decisions",
+    "migrate_experiment": "processes",
+    "override_dict": "decisions",
+    "process_dict": "processes",
+    "rebuild": "decisions",
+    "resolve_for": "processes",
+    "revoke_override": "decisions",
+    "set_gate_setting": "decisions",
+    "set_selector": "processes",
+    "show_process": "processes",
+    "validate_process": "processes",
+}
+__getattr__, __dir__ = exports(__name__, _TABLE)
