@@ -21,20 +21,17 @@ import dataclasses
 import json
 import tempfile
 import time
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from benchmarks._common import percentiles, print_table, write_results
 from sluicegate.bootstrap import Container, Settings, prepare
-from sluicegate.domain.gates import Decision, DecisionInput, PolicyVerdict, replay
+from sluicegate.domain.gates import Decision, DecisionInput, replay
 from sluicegate.domain.identity import ReviewerDomain, Role
 from sluicegate.service import experiments
 from sluicegate.service import gates as gates_svc
 from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
-from sluicegate.service.gates import evidence, processes
-from sluicegate.service.gates.policy import PolicyBundle, PolicyEngine
+from sluicegate.service.gates import BundleEvaluator, evidence, processes
 from sluicegate.service.gates.processes import GateRuntime, ProcessSource
 
 POLICIES = 20
@@ -153,28 +150,10 @@ def setup(home: Path) -> tuple[Container, RequestContext]:
     return container, alice
 
 
-@dataclasses.dataclass(frozen=True)
-class _Evaluator:
-    engine: PolicyEngine
-    bundle: PolicyBundle
-
-    @property
-    def revision(self) -> str:
-        return self.bundle.revision
-
-    def __call__(self, input_doc: Mapping[str, Any]) -> PolicyVerdict:
-        d = self.engine.evaluate(self.bundle, input_doc)
-        return PolicyVerdict(
-            d.revision,
-            tuple((m.package, m.msg) for m in d.deny),
-            tuple((m.package, m.msg) for m in d.warn),
-        )
-
-
 def _engine_only(runtime: GateRuntime, decision: Decision, runs: int) -> list[float]:
     """The pure part for comparison: ``replay`` of the same input with the same bundle."""
     assert runtime.engine is not None
-    evaluator = _Evaluator(runtime.engine, runtime.load_bundle())
+    evaluator = BundleEvaluator(runtime.engine, runtime.load_bundle())
     context = dataclasses.replace(decision.input.context, policy=evaluator)
     decision_input = DecisionInput(decision.input.process, decision.stage, context)
     samples: list[float] = []

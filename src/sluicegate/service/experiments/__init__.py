@@ -11,22 +11,7 @@ if TYPE_CHECKING:
         approve as approve,
     )
     from sluicegate.service.experiments.commands import (
-        experiment_dict as experiment_dict,
-    )
-    from sluicegate.service.experiments.commands import (
         expire_due as expire_due,
-    )
-    from sluicegate.service.experiments.commands import (
-        get as get,
-    )
-    from sluicegate.service.experiments.commands import (
-        list_queue as list_queue,
-    )
-    from sluicegate.service.experiments.commands import (
-        missing_signoffs as missing_signoffs,
-    )
-    from sluicegate.service.experiments.commands import (
-        priority_weights as priority_weights,
     )
     from sluicegate.service.experiments.commands import (
         propose as propose,
@@ -52,6 +37,27 @@ if TYPE_CHECKING:
     from sluicegate.service.experiments.ports import (
         ExperimentRepository as ExperimentRepository,
     )
+    from sluicegate.service.experiments.queries import (
+        experiment_dict as experiment_dict,
+    )
+    from sluicegate.service.experiments.queries import (
+        get as get,
+    )
+    from sluicegate.service.experiments.queries import (
+        list_queue as list_queue,
+    )
+    from sluicegate.service.experiments.queries import (
+        load_experiment as load_experiment,
+    )
+    from sluicegate.service.experiments.queries import (
+        missing_signoffs as missing_signoffs,
+    )
+    from sluicegate.service.experiments.queries import (
+        priority_inputs as priority_inputs,
+    )
+    from sluicegate.service.experiments.queries import (
+        priority_weights as priority_weights,
+    )
 
 __all__ = [
     "ApprovalRecord",
@@ -63,7 +69,9 @@ __all__ = [
     "expire_due",
     "get",
     "list_queue",
+    "load_experiment",
     "missing_signoffs",
+    "priority_inputs",
     "priority_weights",
     "propose",
     "set_priority_weights",
@@ -77,12 +85,14 @@ _TABLE = {
     "ExperimentRecord": "ports",
     "ExperimentRepository": "ports",
     "approve": "commands",
-    "experiment_dict": "commands",
+    "experiment_dict": "queries",
     "expire_due": "commands",
-    "get": "commands",
-    "list_queue": "commands",
-    "missing_signoffs": "commands",
-    "priority_weights": "commands",
+    "get": "queries",
+    "list_queue": "queries",
+    "load_experiment": "queries",
+    "missing_signoffs": "queries",
+    "priority_inputs": "queries",
+    "priority_weights": "queries",
     "propose": "commands",
     "set_priority_weights": "commands",
     "transition": "commands",

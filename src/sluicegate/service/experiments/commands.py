@@ -1,4 +1,4 @@
-"""Experiment use cases: intake, the ranked queue, approvals, transitions and expiry."""
+"""Experiment writes: intake, updates, sign-offs, stage reviews, transitions and expiry."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from sluicegate.domain.errors import (
     FieldError,
     Forbidden,
     InvalidInput,
-    NotFound,
     SelfApproval,
 )
 from sluicegate.domain.gates import Outcome
@@ -25,24 +24,24 @@ from sluicegate.domain.identity import (
     require_team,
 )
 from sluicegate.domain.lifecycle import State
-from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights, score
+from sluicegate.domain.priority import PriorityWeights, score
 from sluicegate.domain.proposal import Proposal, parse_proposal
 from sluicegate.domain.risk import RiskLevel
 from sluicegate.service.access import jit
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.experiments.ports import ApprovalRecord, ExperimentRecord
+from sluicegate.service.experiments.queries import (
+    load_experiment,
+    missing_signoffs,
+    priority_inputs,
+    priority_weights,
+)
 from sluicegate.service.gates import GateBlocked, GateRuntime, enter_stage, governed_stage
-from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "approve",
-    "experiment_dict",
     "expire_due",
-    "get",
-    "list_queue",
-    "missing_signoffs",
-    "priority_weights",
     "propose",
     "set_priority_weights",
     "transition",
@@ -51,56 +50,6 @@ __all__ = [
 
 
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-
-
-def priority_weights(uow: UnitOfWork) -> PriorityWeights:
-    stored = uow.settings.get("priority_weights")
-    return DEFAULT_WEIGHTS if stored is None else PriorityWeights.from_dict(stored)
-
-
-def _inputs(proposal_doc: Mapping[str, Any]) -> PriorityInputs:
-    p = proposal_doc.get("priority") or {}
-    return PriorityInputs(
-        value=int(p.get("value", 3)),
-        strategic_fit=int(p.get("strategic_fit", 3)),
-        cost=int(p.get("cost", 3)),
-        time_to_learn=int(p.get("time_to_learn", 3)),
-    )
-
-
-def experiment_dict(
-    exp: ExperimentRecord, approvals: list[ApprovalRecord] | None = None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": exp.id,
-        "key": exp.key,
-        "title": exp.title,
-        "owner_team": exp.owner_team,
-        "state": exp.state,
-        "version": exp.version,
-        "risk": exp.assessment,
-        "priority_score": exp.priority_score,
-        "proposal": exp.document,
-        "proposer_id": exp.proposer_id,
-        "created_at": exp.created_at.isoformat(),
-        "updated_at": exp.updated_at.isoformat(),
-        "expires_at": exp.expires_at.isoformat() if exp.expires_at else None,
-        "allowed_transitions": [s.value for s in lifecycle.allowed_from(State(exp.state))],
-    }
-    if approvals is not None:
-        out["approvals"] = [
-            {
-                "reviewer": a.reviewer,
-                "domain": a.domain.value,
-                "decision": a.decision,
-                "comment": a.comment,
-                "created_at": a.created_at.isoformat(),
-                "stage": a.stage,
-            }
-            for a in approvals
-        ]
-        out["missing_signoffs"] = missing_signoffs(exp, approvals)
-    return out
 
 
 def _audit_view(exp: ExperimentRecord) -> dict[str, Any]:
@@ -141,7 +90,7 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
             owner_team=proposal.owner_team,
             state=State.PROPOSED.value,
             risk_level=assessment.level.value,
-            priority_score=score(_inputs(doc), assessment.level, priority_weights(uow)),
+            priority_score=score(priority_inputs(doc), assessment.level, priority_weights(uow)),
             proposer_id=ctx.principal.user_id,
             document=doc,
             assessment=assessment.to_dict(),
@@ -153,20 +102,6 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
         uow.experiments.add(exp)
         record(deps, uow, ctx, "experiment.create", "experiment", exp.key, after=_audit_view(exp))
     return exp
-
-
-def _load(uow: UnitOfWork, key: str) -> ExperimentRecord:
-    exp = uow.experiments.get_by_key(key)
-    if exp is None:
-        raise NotFound(f"experiment {key!r} not found", hint="`sluice experiment list` shows keys.")
-    return exp
-
-
-def get(deps: Deps, ctx: RequestContext, key: str) -> tuple[ExperimentRecord, list[ApprovalRecord]]:
-    authorize(ctx.principal, Action.EXPERIMENT_READ)
-    with deps.uow(readonly=True) as uow:
-        exp = _load(uow, key)
-        return exp, uow.approvals.for_experiment(exp.id)
 
 
 _IMMUTABLE = ("key", "owner_team")
@@ -194,7 +129,7 @@ def update(
                 f"{name} cannot change", errors=[FieldError(name, "immutable after intake")]
             )
     with deps.uow() as uow:
-        exp = _load(uow, key)
+        exp = load_experiment(uow, key)
         # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
         ctx = jit.effective_context(deps, uow, ctx, exp)
         authorize(ctx.principal, Action.EXPERIMENT_UPDATE)
@@ -222,7 +157,7 @@ def update(
             assessment=assessment,
             risk_level=str(assessment["level"]),
             priority_score=score(
-                _inputs(doc), RiskLevel(assessment["level"]), priority_weights(uow)
+                priority_inputs(doc), RiskLevel(assessment["level"]), priority_weights(uow)
             ),
             expires_at=proposal.expires_at,
             version=exp.version + 1,
@@ -242,26 +177,6 @@ def update(
             reason=reason,
         )
     return updated
-
-
-def list_queue(
-    deps: Deps, ctx: RequestContext, state: str | None = None, team: str | None = None
-) -> list[ExperimentRecord]:
-    """Experiments ranked by weighted priority score (highest first)."""
-    authorize(ctx.principal, Action.EXPERIMENT_READ)
-    if state is not None and state not in {s.value for s in State}:
-        raise InvalidInput(
-            f"unknown state {state!r}",
-            errors=[FieldError("state", f"one of {', '.join(s.value for s in State)}")],
-        )
-    with deps.uow(readonly=True) as uow:
-        return uow.experiments.query(state=state, team=team)
-
-
-def missing_signoffs(exp: ExperimentRecord, approvals: list[ApprovalRecord]) -> list[str]:
-    required = list(exp.assessment.get("required_signoffs", []))
-    have = {a.domain.value for a in approvals if a.decision == "approve" and a.stage is None}
-    return [d for d in required if d not in have]
 
 
 def approve(
@@ -300,7 +215,7 @@ def approve(
             hint="Ask a reviewer who holds that domain.",
         )
     with deps.uow() as uow:
-        exp = _load(uow, key)
+        exp = load_experiment(uow, key)
         if exp.proposer_id == ctx.principal.user_id:
             raise SelfApproval(f"{ctx.principal.username} proposed {key!r} and cannot approve it")
         if exp.state != State.PROPOSED.value:
@@ -362,7 +277,7 @@ def transition(
     action = Action.EXPERIMENT_REJECT if to is State.REJECTED else Action.EXPERIMENT_TRANSITION
     _promotion_gate(deps, ctx, key, to, expected_version, gates)
     with deps.uow() as uow:
-        exp = _load(uow, key)
+        exp = load_experiment(uow, key)
         # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
         ctx = jit.effective_context(deps, uow, ctx, exp)
         authorize(ctx.principal, action)
@@ -420,7 +335,7 @@ def _promotion_gate(
         return None
     runtime = gates or GateRuntime()
     with deps.uow() as uow:
-        exp = _load(uow, key)
+        exp = load_experiment(uow, key)
         version = governed_stage(uow, runtime, exp, to.value)
         if version is None:
             return None
@@ -466,7 +381,7 @@ def _stage_review(
             hint="Stage reviews are recorded in a reviewer domain; ask an admin to grant one.",
         )
     with deps.uow() as uow:
-        exp = _load(uow, key)
+        exp = load_experiment(uow, key)
         if exp.proposer_id == ctx.principal.user_id:
             raise SelfApproval(
                 f"{ctx.principal.username} proposed {key!r} and cannot review its promotion"
@@ -520,7 +435,7 @@ def set_priority_weights(
         old = priority_weights(uow)
         uow.settings.put("priority_weights", new.to_dict(), deps.clock.now())
         for exp in uow.experiments.query():
-            rescored = score(_inputs(exp.document), RiskLevel(exp.risk_level), new)
+            rescored = score(priority_inputs(exp.document), RiskLevel(exp.risk_level), new)
             if rescored != exp.priority_score:
                 changed = replace(exp, priority_score=rescored, version=exp.version + 1)
                 if not uow.experiments.update(changed, exp.version):

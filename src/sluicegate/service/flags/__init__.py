@@ -7,92 +7,35 @@ from typing import TYPE_CHECKING
 from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
-    from sluicegate.service.flags.commands import (
-        FLAG_TOKEN_PREFIX as FLAG_TOKEN_PREFIX,
-    )
-    from sluicegate.service.flags.commands import (
-        Access as Access,
-    )
-    from sluicegate.service.flags.commands import (
-        Change as Change,
-    )
-    from sluicegate.service.flags.commands import (
+    from sluicegate.service.flags.changes import (
         apply_change_request as apply_change_request,
     )
-    from sluicegate.service.flags.commands import (
+    from sluicegate.service.flags.changes import (
         apply_due as apply_due,
     )
-    from sluicegate.service.flags.commands import (
+    from sluicegate.service.flags.changes import (
         approve as approve,
     )
-    from sluicegate.service.flags.commands import (
-        change_request_dict as change_request_dict,
+    from sluicegate.service.flags.changes import (
+        get_change_request as get_change_request,
+    )
+    from sluicegate.service.flags.changes import (
+        list_change_requests as list_change_requests,
+    )
+    from sluicegate.service.flags.changes import (
+        reject as reject,
     )
     from sluicegate.service.flags.commands import (
         create as create,
     )
     from sluicegate.service.flags.commands import (
-        current_head as current_head,
-    )
-    from sluicegate.service.flags.commands import (
-        diff_preview as diff_preview,
-    )
-    from sluicegate.service.flags.commands import (
-        flag_set_dict as flag_set_dict,
-    )
-    from sluicegate.service.flags.commands import (
-        get as get,
-    )
-    from sluicegate.service.flags.commands import (
-        get_change_request as get_change_request,
-    )
-    from sluicegate.service.flags.commands import (
-        get_revision as get_revision,
-    )
-    from sluicegate.service.flags.commands import (
-        history as history,
-    )
-    from sluicegate.service.flags.commands import (
-        issue_token as issue_token,
-    )
-    from sluicegate.service.flags.commands import (
-        list_change_requests as list_change_requests,
-    )
-    from sluicegate.service.flags.commands import (
-        list_sets as list_sets,
-    )
-    from sluicegate.service.flags.commands import (
-        list_tokens as list_tokens,
-    )
-    from sluicegate.service.flags.commands import (
-        load_current as load_current,
-    )
-    from sluicegate.service.flags.commands import (
         put_document as put_document,
-    )
-    from sluicegate.service.flags.commands import (
-        reject as reject,
-    )
-    from sluicegate.service.flags.commands import (
-        resolve_access as resolve_access,
-    )
-    from sluicegate.service.flags.commands import (
-        revision_dict as revision_dict,
-    )
-    from sluicegate.service.flags.commands import (
-        revoke_token as revoke_token,
     )
     from sluicegate.service.flags.commands import (
         rollback as rollback,
     )
     from sluicegate.service.flags.commands import (
-        token_dict as token_dict,
-    )
-    from sluicegate.service.flags.commands import (
         update_settings as update_settings,
-    )
-    from sluicegate.service.flags.commands import (
-        validate_document as validate_document,
     )
     from sluicegate.service.flags.ports import (
         FlagChangeRequestRecord as FlagChangeRequestRecord,
@@ -112,6 +55,78 @@ if TYPE_CHECKING:
     from sluicegate.service.flags.ports import (
         FlagTokenRecord as FlagTokenRecord,
     )
+    from sluicegate.service.flags.queries import (
+        diff_preview as diff_preview,
+    )
+    from sluicegate.service.flags.queries import (
+        get as get,
+    )
+    from sluicegate.service.flags.queries import (
+        get_revision as get_revision,
+    )
+    from sluicegate.service.flags.queries import (
+        history as history,
+    )
+    from sluicegate.service.flags.queries import (
+        list_sets as list_sets,
+    )
+    from sluicegate.service.flags.revisions import (
+        Change as Change,
+    )
+    from sluicegate.service.flags.revisions import (
+        load_set as load_set,
+    )
+    from sluicegate.service.flags.revisions import (
+        open_change_request as open_change_request,
+    )
+    from sluicegate.service.flags.revisions import (
+        submit_change as submit_change,
+    )
+    from sluicegate.service.flags.revisions import (
+        validate_document as validate_document,
+    )
+    from sluicegate.service.flags.revisions import (
+        write_revision as write_revision,
+    )
+    from sluicegate.service.flags.tokens import (
+        FLAG_TOKEN_PREFIX as FLAG_TOKEN_PREFIX,
+    )
+    from sluicegate.service.flags.tokens import (
+        Access as Access,
+    )
+    from sluicegate.service.flags.tokens import (
+        current_head as current_head,
+    )
+    from sluicegate.service.flags.tokens import (
+        issue_token as issue_token,
+    )
+    from sluicegate.service.flags.tokens import (
+        list_tokens as list_tokens,
+    )
+    from sluicegate.service.flags.tokens import (
+        load_current as load_current,
+    )
+    from sluicegate.service.flags.tokens import (
+        resolve_access as resolve_access,
+    )
+    from sluicegate.service.flags.tokens import (
+        revoke_token as revoke_token,
+    )
+    from sluicegate.service.flags.views import (
+        change_request_dict as change_request_dict,
+    )
+    from sluicegate.service.flags.views import (
+        entity_name as entity_name,
+    )
+    from sluicegate.service.flags.views import (
+        flag_set_dict as flag_set_dict,
+    )
+    from sluicegate.service.flags.views import (
+        revision_dict as revision_dict,
+    )
+    from sluicegate.service.flags.views import (
+        token_dict as token_dict,
+    )
 
 __all__ = [
     "FLAG_TOKEN_PREFIX",
@@ -130,6 +145,7 @@ __all__ = [
     "create",
     "current_head",
     "diff_preview",
+    "entity_name",
     "flag_set_dict",
     "get",
     "get_change_request",
@@ -140,52 +156,61 @@ __all__ = [
     "list_sets",
     "list_tokens",
     "load_current",
+    "load_set",
+    "open_change_request",
     "put_document",
     "reject",
     "resolve_access",
     "revision_dict",
     "revoke_token",
     "rollback",
+    "submit_change",
     "token_dict",
     "update_settings",
     "validate_document",
+    "write_revision",
 ]
 
 _TABLE = {
-    "Access": "commands",
-    "Change": "commands",
-    "FLAG_TOKEN_PREFIX": "commands",
+    "Access": "tokens",
+    "Change": "revisions",
+    "FLAG_TOKEN_PREFIX": "tokens",
     "FlagChangeRequestRecord": "ports",
     "FlagHead": "ports",
     "FlagRepository": "ports",
     "FlagRevisionRecord": "ports",
     "FlagSetRecord": "ports",
     "FlagTokenRecord": "ports",
-    "apply_change_request": "commands",
-    "apply_due": "commands",
-    "approve": "commands",
-    "change_request_dict": "commands",
+    "apply_change_request": "changes",
+    "apply_due": "changes",
+    "approve": "changes",
+    "change_request_dict": "views",
     "create": "commands",
-    "current_head": "commands",
-    "diff_preview": "commands",
-    "flag_set_dict": "commands",
-    "get": "commands",
-    "get_change_request": "commands",
-    "get_revision": "commands",
-    "history": "commands",
-    "issue_token": "commands",
-    "list_change_requests": "commands",
-    "list_sets": "commands",
-    "list_tokens": "commands",
-    "load_current": "commands",
+    "current_head": "tokens",
+    "diff_preview": "queries",
+    "entity_name": "views",
+    "flag_set_dict": "views",
+    "get": "queries",
+    "get_change_request": "changes",
+    "get_revision": "queries",
+    "history": "queries",
+    "issue_token": "tokens",
+    "list_change_requests": "changes",
+    "list_sets": "queries",
+    "list_tokens": "tokens",
+    "load_current": "tokens",
+    "load_set": "revisions",
+    "open_change_request": "revisions",
     "put_document": "commands",
-    "reject": "commands",
-    "resolve_access": "commands",
-    "revision_dict": "commands",
-    "revoke_token": "commands",
+    "reject": "changes",
+    "resolve_access": "tokens",
+    "revision_dict": "views",
+    "revoke_token": "tokens",
     "rollback": "commands",
-    "token_dict": "commands",
+    "submit_change": "revisions",
+    "token_dict": "views",
     "update_settings": "commands",
-    "validate_document": "commands",
+    "validate_document": "revisions",
+    "write_revision": "revisions",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

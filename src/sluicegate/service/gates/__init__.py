@@ -7,23 +7,14 @@ from typing import TYPE_CHECKING
 from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
-    from sluicegate.service.gates.decisions import (
-        GATE_SETTINGS as GATE_SETTINGS,
-    )
-    from sluicegate.service.gates.decisions import (
-        UNAVAILABLE as UNAVAILABLE,
+    from sluicegate.service.gates.context import (
+        build_context as build_context,
     )
     from sluicegate.service.gates.decisions import (
         GateBlocked as GateBlocked,
     )
     from sluicegate.service.gates.decisions import (
-        PolicyUnavailable as PolicyUnavailable,
-    )
-    from sluicegate.service.gates.decisions import (
         check_gate as check_gate,
-    )
-    from sluicegate.service.gates.decisions import (
-        create_override as create_override,
     )
     from sluicegate.service.gates.decisions import (
         decision_dict as decision_dict,
@@ -41,19 +32,28 @@ if TYPE_CHECKING:
         governed_stage as governed_stage,
     )
     from sluicegate.service.gates.decisions import (
-        list_overrides as list_overrides,
-    )
-    from sluicegate.service.gates.decisions import (
-        override_dict as override_dict,
+        load_experiment as load_experiment,
     )
     from sluicegate.service.gates.decisions import (
         rebuild as rebuild,
     )
-    from sluicegate.service.gates.decisions import (
-        revoke_override as revoke_override,
+    from sluicegate.service.gates.evaluator import (
+        UNAVAILABLE as UNAVAILABLE,
     )
-    from sluicegate.service.gates.decisions import (
-        set_gate_setting as set_gate_setting,
+    from sluicegate.service.gates.evaluator import (
+        BundleEvaluator as BundleEvaluator,
+    )
+    from sluicegate.service.gates.evaluator import (
+        PolicyUnavailable as PolicyUnavailable,
+    )
+    from sluicegate.service.gates.evaluator import (
+        UnavailablePolicy as UnavailablePolicy,
+    )
+    from sluicegate.service.gates.evaluator import (
+        current_policy as current_policy,
+    )
+    from sluicegate.service.gates.evaluator import (
+        stored_policy as stored_policy,
     )
     from sluicegate.service.gates.evidence import (
         InvalidEvidence as InvalidEvidence,
@@ -69,6 +69,18 @@ if TYPE_CHECKING:
     )
     from sluicegate.service.gates.evidence import (
         list_evidence as list_evidence,
+    )
+    from sluicegate.service.gates.overrides import (
+        create_override as create_override,
+    )
+    from sluicegate.service.gates.overrides import (
+        list_overrides as list_overrides,
+    )
+    from sluicegate.service.gates.overrides import (
+        override_dict as override_dict,
+    )
+    from sluicegate.service.gates.overrides import (
+        revoke_override as revoke_override,
     )
     from sluicegate.service.gates.policy import (
         Message as Message,
@@ -169,12 +181,19 @@ if TYPE_CHECKING:
     from sluicegate.service.gates.processes import (
         validate_process as validate_process,
     )
+    from sluicegate.service.gates.settings import (
+        GATE_SETTINGS as GATE_SETTINGS,
+    )
+    from sluicegate.service.gates.settings import (
+        set_gate_setting as set_gate_setting,
+    )
 
 __all__ = [
     "BUILTIN_DEFAULT",
     "DEFAULT_SELECTOR",
     "GATE_SETTINGS",
     "UNAVAILABLE",
+    "BundleEvaluator",
     "EvidenceRecord",
     "GateBlocked",
     "GateDecisionRecord",
@@ -199,10 +218,13 @@ __all__ = [
     "ProcessVersionRecord",
     "StageReviewRecord",
     "StoredPolicyBundle",
+    "UnavailablePolicy",
     "add_evidence",
     "apply_process",
+    "build_context",
     "check_gate",
     "create_override",
+    "current_policy",
     "decision_dict",
     "diff_versions",
     "enter_stage",
@@ -215,6 +237,7 @@ __all__ = [
     "governing_version",
     "list_evidence",
     "list_overrides",
+    "load_experiment",
     "migrate_experiment",
     "override_dict",
     "process_dict",
@@ -224,14 +247,16 @@ __all__ = [
     "set_gate_setting",
     "set_selector",
     "show_process",
+    "stored_policy",
     "validate_process",
 ]
 
 _TABLE = {
     "BUILTIN_DEFAULT": "processes",
+    "BundleEvaluator": "evaluator",
     "DEFAULT_SELECTOR": "processes",
     "EvidenceRecord": "ports",
-    "GATE_SETTINGS": "decisions",
+    "GATE_SETTINGS": "settings",
     "GateBlocked": "decisions",
     "GateDecisionRecord": "ports",
     "GateOverrideRecord": "ports",
@@ -249,17 +274,20 @@ _TABLE = {
     "PolicyModule": "policy",
     "PolicyTestReport": "policy",
     "PolicyTestResult": "policy",
-    "PolicyUnavailable": "decisions",
+    "PolicyUnavailable": "evaluator",
     "ProcessPinRecord": "ports",
     "ProcessSource": "processes",
     "ProcessVersionRecord": "ports",
     "StageReviewRecord": "ports",
     "StoredPolicyBundle": "ports",
-    "UNAVAILABLE": "decisions",
+    "UNAVAILABLE": "evaluator",
+    "UnavailablePolicy": "evaluator",
     "add_evidence": "evidence",
     "apply_process": "processes",
+    "build_context": "context",
     "check_gate": "decisions",
-    "create_override": "decisions",
+    "create_override": "overrides",
+    "current_policy": "evaluator",
     "decision_dict": "decisions",
     "diff_versions": "processes",
     "enter_stage": "decisions",
@@ -271,16 +299,18 @@ _TABLE = {
     "governed_stage": "decisions",
     "governing_version": "processes",
     "list_evidence": "evidence",
-    "list_overrides": "decisions",
+    "list_overrides": "overrides",
+    "load_experiment": "decisions",
     "migrate_experiment": "processes",
-    "override_dict": "decisions",
+    "override_dict": "overrides",
     "process_dict": "processes",
     "rebuild": "decisions",
     "resolve_for": "processes",
-    "revoke_override": "decisions",
-    "set_gate_setting": "decisions",
+    "revoke_override": "overrides",
+    "set_gate_setting": "settings",
     "set_selector": "processes",
     "show_process": "processes",
+    "stored_policy": "evaluator",
     "validate_process": "processes",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

@@ -125,6 +125,15 @@ class GateRuntime:
             self._stored_versions[(rec.name, rec.version)] = version
         return version
 
+    def bundle_stored(self, revision: str) -> bool:
+        """Whether bundle ``revision`` was seen committed in the database (append-only)."""
+        with self._lock:
+            return revision in self._stored_revisions
+
+    def remember_stored_bundle(self, revision: str) -> None:
+        with self._lock:
+            self._stored_revisions.add(revision)
+
     def stored_version(self, name: str, version: int) -> ProcessVersion | None:
         """The parsed version ``name@version`` if it was read from the database before."""
         with self._lock:

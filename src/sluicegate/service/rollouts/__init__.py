@@ -11,34 +11,10 @@ if TYPE_CHECKING:
         SOURCE_KINDS as SOURCE_KINDS,
     )
     from sluicegate.service.rollouts.commands import (
-        RolloutVerdicts as RolloutVerdicts,
-    )
-    from sluicegate.service.rollouts.commands import (
         abort as abort,
     )
     from sluicegate.service.rollouts.commands import (
-        breakers as breakers,
-    )
-    from sluicegate.service.rollouts.commands import (
         create as create,
-    )
-    from sluicegate.service.rollouts.commands import (
-        get as get,
-    )
-    from sluicegate.service.rollouts.commands import (
-        in_flight_verdicts as in_flight_verdicts,
-    )
-    from sluicegate.service.rollouts.commands import (
-        incident_dict as incident_dict,
-    )
-    from sluicegate.service.rollouts.commands import (
-        list_incidents as list_incidents,
-    )
-    from sluicegate.service.rollouts.commands import (
-        list_rollouts as list_rollouts,
-    )
-    from sluicegate.service.rollouts.commands import (
-        load_plan as load_plan,
     )
     from sluicegate.service.rollouts.commands import (
         pause as pause,
@@ -50,19 +26,7 @@ if TYPE_CHECKING:
         resume as resume,
     )
     from sluicegate.service.rollouts.commands import (
-        rollout_dict as rollout_dict,
-    )
-    from sluicegate.service.rollouts.commands import (
         start as start,
-    )
-    from sluicegate.service.rollouts.commands import (
-        status as status,
-    )
-    from sluicegate.service.rollouts.commands import (
-        step_dict as step_dict,
-    )
-    from sluicegate.service.rollouts.commands import (
-        weights as weights,
     )
     from sluicegate.service.rollouts.incidents import (
         open_for_rollout as open_for_rollout,
@@ -78,6 +42,45 @@ if TYPE_CHECKING:
     )
     from sluicegate.service.rollouts.ports import (
         RolloutStepRecord as RolloutStepRecord,
+    )
+    from sluicegate.service.rollouts.queries import (
+        breakers as breakers,
+    )
+    from sluicegate.service.rollouts.queries import (
+        get as get,
+    )
+    from sluicegate.service.rollouts.queries import (
+        incident_dict as incident_dict,
+    )
+    from sluicegate.service.rollouts.queries import (
+        list_incidents as list_incidents,
+    )
+    from sluicegate.service.rollouts.queries import (
+        list_rollouts as list_rollouts,
+    )
+    from sluicegate.service.rollouts.queries import (
+        load_plan as load_plan,
+    )
+    from sluicegate.service.rollouts.queries import (
+        load_rollout as load_rollout,
+    )
+    from sluicegate.service.rollouts.queries import (
+        rollout_dict as rollout_dict,
+    )
+    from sluicegate.service.rollouts.queries import (
+        status as status,
+    )
+    from sluicegate.service.rollouts.queries import (
+        step_dict as step_dict,
+    )
+    from sluicegate.service.rollouts.queries import (
+        weights as weights,
+    )
+    from sluicegate.service.rollouts.verdicts import (
+        RolloutVerdicts as RolloutVerdicts,
+    )
+    from sluicegate.service.rollouts.verdicts import (
+        in_flight_verdicts as in_flight_verdicts,
     )
 
 __all__ = [
@@ -96,6 +99,7 @@ __all__ = [
     "list_incidents",
     "list_rollouts",
     "load_plan",
+    "load_rollout",
     "open_for_rollout",
     "pause",
     "promote",
@@ -112,25 +116,26 @@ _TABLE = {
     "RolloutRecord": "ports",
     "RolloutRepository": "ports",
     "RolloutStepRecord": "ports",
-    "RolloutVerdicts": "commands",
+    "RolloutVerdicts": "verdicts",
     "SOURCE_KINDS": "commands",
     "abort": "commands",
-    "breakers": "commands",
+    "breakers": "queries",
     "create": "commands",
-    "get": "commands",
-    "in_flight_verdicts": "commands",
-    "incident_dict": "commands",
-    "list_incidents": "commands",
-    "list_rollouts": "commands",
-    "load_plan": "commands",
+    "get": "queries",
+    "in_flight_verdicts": "verdicts",
+    "incident_dict": "queries",
+    "list_incidents": "queries",
+    "list_rollouts": "queries",
+    "load_plan": "queries",
+    "load_rollout": "queries",
     "open_for_rollout": "incidents",
     "pause": "commands",
     "promote": "commands",
     "resume": "commands",
-    "rollout_dict": "commands",
+    "rollout_dict": "queries",
     "start": "commands",
-    "status": "commands",
-    "step_dict": "commands",
-    "weights": "commands",
+    "status": "queries",
+    "step_dict": "queries",
+    "weights": "queries",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

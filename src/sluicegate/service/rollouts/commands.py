@@ -1,9 +1,4 @@
-"""Rollout use cases: create a plan for an experiment, the manual controls, and the read views.
-
-The controller (``sluicegate.controller``) moves running rollouts; these use cases only record
-what people ask for (start, pause, resume, promote, abort) in one audited transaction each.
-See docs/rollouts.md.
-"""
+"""Rollout writes: create a rollout from its plan, start, pause, resume, promote, abort."""
 
 from __future__ import annotations
 
@@ -13,53 +8,36 @@ from typing import Any
 
 from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
-from sluicegate.domain.gates.ports import MetricStatus, MetricVerdict
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.domain.rollouts import (
     FINAL,
     RolloutPlan,
     Status,
-    StepKind,
     TargetKind,
     check,
-    desired_after,
     parse_plan,
 )
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.ports import UnitOfWork
-from sluicegate.service.rollouts.ports import IncidentRecord, RolloutRecord, RolloutStepRecord
+from sluicegate.service.rollouts.ports import RolloutRecord
+from sluicegate.service.rollouts.queries import load_plan, load_rollout
 from sluicegate.stats import MonitorConfig
 from sluicegate.stats.config import ConfigError, parse_judge_config
 
 __all__ = [
     "SOURCE_KINDS",
-    "RolloutVerdicts",
     "abort",
-    "breakers",
     "create",
-    "get",
-    "in_flight_verdicts",
-    "incident_dict",
-    "list_incidents",
-    "list_rollouts",
-    "load_plan",
     "pause",
     "promote",
     "resume",
-    "rollout_dict",
     "start",
-    "status",
-    "step_dict",
-    "weights",
 ]
+
 
 #: Metric sources an analysis may name (``analysis.source.kind``).
 SOURCE_KINDS = ("default", "push", "prometheus", "simulated")
-
-
-def load_plan(rollout: RolloutRecord) -> RolloutPlan:
-    return parse_plan(rollout.plan)
 
 
 def _check_analysis(plan: RolloutPlan) -> None:
@@ -199,27 +177,6 @@ def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
     return rollout
 
 
-def _load(uow: UnitOfWork, rollout_id: str) -> RolloutRecord:
-    found = uow.rollouts.get(rollout_id)
-    if found is None:
-        raise NotFound(f"rollout {rollout_id!r} not found", hint="`sluice rollout list`.")
-    return found
-
-
-def get(deps: Deps, ctx: RequestContext, rollout_id: str) -> RolloutRecord:
-    authorize(ctx.principal, Action.ROLLOUT_READ)
-    with deps.uow(readonly=True) as uow:
-        return _load(uow, rollout_id)
-
-
-def list_rollouts(
-    deps: Deps, ctx: RequestContext, *, status: str | None = None, experiment: str | None = None
-) -> list[RolloutRecord]:
-    authorize(ctx.principal, Action.ROLLOUT_READ)
-    with deps.uow(readonly=True) as uow:
-        return uow.rollouts.query(status=status, experiment_key=experiment)
-
-
 def _control(
     deps: Deps,
     ctx: RequestContext,
@@ -234,7 +191,7 @@ def _control(
 ) -> RolloutRecord:
     authorize(ctx.principal, action)
     with deps.uow() as uow:
-        rollout = _load(uow, rollout_id)
+        rollout = load_rollout(uow, rollout_id)
         exp = uow.experiments.get_by_key(rollout.experiment_key)
         if exp is not None:
             require_team(ctx.principal, exp.owner_team, "rollouts")
@@ -291,7 +248,7 @@ def promote(
     """Approve the current pause or analysis step; the controller advances on its next tick."""
     authorize(ctx.principal, Action.ROLLOUT_PROMOTE)
     with deps.uow(readonly=True) as uow:
-        rollout = _load(uow, rollout_id)
+        rollout = load_rollout(uow, rollout_id)
     plan = load_plan(rollout)
     if rollout.current_step >= len(plan.steps):
         raise Conflict(f"rollout {rollout_id} has no step left to promote")
@@ -319,7 +276,7 @@ def abort(deps: Deps, ctx: RequestContext, rollout_id: str, reason: str) -> Roll
     if not reason.strip():
         raise InvalidInput("abort needs a reason", errors=[FieldError("reason", "required")])
     with deps.uow(readonly=True) as uow:
-        current = Status(_load(uow, rollout_id).status)
+        current = Status(load_rollout(uow, rollout_id).status)
     outcome = {"result": "aborted", "reason": reason, "by": ctx.actor}
     to = Status.ABORTED if current is Status.PENDING else Status.ROLLING_BACK
     return _control(
@@ -333,205 +290,3 @@ def abort(deps: Deps, ctx: RequestContext, rollout_id: str, reason: str) -> Roll
         outcome=outcome,
         state_update={"abort": True},
     )
-
-
-# -- views ---------------------------------------------------------------------------------------
-
-
-def step_dict(step: RolloutStepRecord) -> dict[str, Any]:
-    return {
-        "seq": step.seq,
-        "step": step.step_index,
-        "action": step.action,
-        "status": step.status,
-        "desired": step.desired,
-        "detail": step.detail,
-        "actor": step.actor,
-        "started_at": step.started_at.isoformat(),
-        "finished_at": step.finished_at.isoformat() if step.finished_at else None,
-    }
-
-
-def incident_dict(incident: IncidentRecord) -> dict[str, Any]:
-    return {
-        "id": incident.id,
-        "rollout": incident.rollout_id,
-        "experiment": incident.experiment_key,
-        "services": incident.services,
-        "title": incident.title,
-        "status": incident.status,
-        "evidence": incident.evidence,
-        "opened_at": incident.opened_at.isoformat(),
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-    }
-
-
-def _weights_view(rollout: RolloutRecord) -> dict[str, Any]:
-    out: dict[str, Any] = {"canary": rollout.weight, "stable": 100 - rollout.weight}
-    if rollout.target_kind == TargetKind.BLUE_GREEN.value:
-        out.update({"green": rollout.weight, "blue": 100 - rollout.weight})
-    return out
-
-
-def rollout_dict(rollout: RolloutRecord) -> dict[str, Any]:
-    plan = load_plan(rollout)
-    steps = []
-    for i, step in enumerate(plan.steps):
-        if rollout.status == Status.SUCCEEDED.value or i < rollout.current_step:
-            state = "done"
-        elif i == rollout.current_step and rollout.status not in {s.value for s in FINAL}:
-            state = "current"
-        else:
-            state = "pending"
-        steps.append(
-            {
-                "index": i,
-                "kind": step.kind.value,
-                "weight": step.weight,
-                "describe": step.describe(),
-                "gate": step.gate,
-                "state": state,
-            }
-        )
-    return {
-        "id": rollout.id,
-        "experiment": rollout.experiment_key,
-        "name": rollout.name,
-        "status": rollout.status,
-        "target": plan.target.to_dict(),
-        "target_ref": rollout.target_ref,
-        "services": list(plan.services),
-        "weights": _weights_view(rollout),
-        "rings": rollout.rings,
-        "current_step": rollout.current_step,
-        "steps": steps,
-        "analysis": {
-            k: rollout.step_state[k]
-            for k in ("ticks", "last_decision", "verdict")
-            if k in rollout.step_state
-        },
-        "hold_reason": rollout.hold_reason,
-        "outcome": rollout.outcome,
-        "version": rollout.version,
-        "created_by": rollout.created_by,
-        "created_at": rollout.created_at.isoformat(),
-        "updated_at": rollout.updated_at.isoformat(),
-        "finished_at": rollout.finished_at.isoformat() if rollout.finished_at else None,
-    }
-
-
-def status(deps: Deps, ctx: RequestContext, rollout_id: str) -> dict[str, Any]:
-    """The full view: plan position, weights, last verdicts, history and incidents."""
-    authorize(ctx.principal, Action.ROLLOUT_READ)
-    with deps.uow(readonly=True) as uow:
-        rollout = _load(uow, rollout_id)
-        history = uow.rollouts.steps(rollout_id)
-        incidents = uow.rollouts.incidents(rollout_id=rollout_id)
-    out = rollout_dict(rollout)
-    out["history"] = [step_dict(s) for s in history]
-    out["incidents"] = [incident_dict(i) for i in incidents]
-    return out
-
-
-def weights(deps: Deps, ctx: RequestContext, rollout_id: str) -> dict[str, Any]:
-    """Desired weights for a router, mesh or Argo-Rollouts-style controller to apply."""
-    rollout = get(deps, ctx, rollout_id)
-    plan = load_plan(rollout)
-    desired = desired_after(plan, rollout.current_step - 1)
-    return {
-        "rollout": rollout.id,
-        "experiment": rollout.experiment_key,
-        "target": plan.target.to_dict(),
-        "status": rollout.status,
-        "step": rollout.current_step,
-        "weights": _weights_view(rollout),
-        "rings": rollout.rings,
-        "next_weight": None
-        if rollout.status in {s.value for s in FINAL}
-        else _next_weight(plan, rollout.current_step, desired.weight),
-        "updated_at": rollout.updated_at.isoformat(),
-    }
-
-
-def _next_weight(plan: RolloutPlan, index: int, current: int) -> int | None:
-    for step in plan.steps[index:]:
-        if step.kind in (StepKind.WEIGHT, StepKind.SWITCH) and step.weight != current:
-            return step.weight
-    return None
-
-
-def list_incidents(
-    deps: Deps, ctx: RequestContext, *, experiment: str | None = None
-) -> list[IncidentRecord]:
-    authorize(ctx.principal, Action.ROLLOUT_READ)
-    with deps.uow(readonly=True) as uow:
-        return uow.rollouts.incidents(experiment_key=experiment)
-
-
-def breakers(deps: Deps, ctx: RequestContext) -> list[dict[str, Any]]:
-    authorize(ctx.principal, Action.ROLLOUT_READ)
-    now = deps.clock.now()
-    with deps.uow(readonly=True) as uow:
-        return [b.to_dict(now) for b in uow.rollouts.breakers()]
-
-
-_VERDICT_STATUS: dict[str, MetricStatus] = {
-    Status.SUCCEEDED.value: "pass",
-    Status.ROLLED_BACK.value: "fail",
-    Status.ABORTED.value: "inconclusive",
-}
-
-
-class RolloutVerdicts:
-    """A :class:`~sluicegate.domain.gates.ports.MetricVerdictSource` over rollouts, for the
-    ``metric-verdict`` gate check: the experiment's latest rollout decides (succeeded -> pass,
-    rolled back -> fail, aborted -> inconclusive, otherwise running). ``analysis`` names the
-    rollout (its name) or ``rollout`` for the latest one; the stage is not used."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    def verdict(
-        self,
-        experiment: str,
-        stage: str,  # noqa: ARG002 - rollouts are not per stage
-        analysis: str,
-    ) -> MetricVerdict | None:
-        found = self._uow.rollouts.query(experiment_key=experiment)
-        if analysis != "rollout":
-            found = [r for r in found if r.name == analysis]
-        if not found:
-            return None
-        latest = found[0]
-        reasons = [f"rollout {latest.id} ({latest.name}) is {latest.status}"]
-        if latest.outcome and latest.outcome.get("reason"):
-            reasons.append(str(latest.outcome["reason"]))
-        status: MetricStatus = _VERDICT_STATUS.get(latest.status, "running")
-        if status == "running":
-            reasons.append(_analyses_so_far(self._uow, latest))
-        return MetricVerdict(status, analysis, tuple(reasons))
-
-
-def _analysis_counts(uow: UnitOfWork, rollout: RolloutRecord) -> tuple[int, int, int]:
-    """(passed, failed, done) analysis steps of ``rollout`` so far."""
-    done = [s.status for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
-    return done.count("passed"), done.count("failed"), len(done)
-
-
-def _analyses_so_far(uow: UnitOfWork, rollout: RolloutRecord) -> str:
-    passed, _, done = _analysis_counts(uow, rollout)
-    return f"{passed} of {done} analysis step(s) passed so far"
-
-
-def in_flight_verdicts(uow: UnitOfWork, rollout: RolloutRecord) -> dict[str, MetricVerdict]:
-    """The verdict a running rollout gives its own gated steps, under ``rollout`` and its name.
-
-    The controller only reaches a gated step after every earlier analysis passed (a failed one
-    rolls back), so: pass once at least one analysis step has passed, running before that (a
-    metric-verdict gate then stays pending: put an analysis step before the gated step).
-    """
-    passed, failed, _ = _analysis_counts(uow, rollout)
-    status: MetricStatus = "pass" if passed and not failed else "running"
-    reason = f"rollout {rollout.id} ({rollout.name}) is in flight: {_analyses_so_far(uow, rollout)}"
-    names = dict.fromkeys(("rollout", rollout.name))
-    return {name: MetricVerdict(status, name, (reason,)) for name in names}
