@@ -1,11 +1,11 @@
-"""The rollout controller: leader lease, tick loop, idempotent steps (docs/rollouts.md)."""
+"""The rollout controller: the leader lease and the tick loop over the rollout use cases."""
 
 from __future__ import annotations
 
-from sluicegate.controller.base import EngineSettings, LeaseLost
+from sluicegate.adapters.simulated_metrics import SimulatedMetricSource
 from sluicegate.controller.engine import Engine
 from sluicegate.controller.loop import Controller, holder_id
-from sluicegate.controller.simulated import SimulatedMetricSource
+from sluicegate.service.rollouts import EngineSettings, LeaseLost
 
 __all__ = [
     "Controller",

@@ -20,11 +20,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sluicegate.adapters.simulated_metrics import SimulatedMetricSource
 from sluicegate.bootstrap import Container
-from sluicegate.controller.base import EngineSettings, LeaseLost
 from sluicegate.controller.engine import Engine
-from sluicegate.controller.simulated import SimulatedMetricSource
 from sluicegate.service.metrics.ports import MetricSource, MetricSourceUnavailable
+from sluicegate.service.rollouts import EngineSettings, LeaseLost
 
 __all__ = ["Controller", "holder_id"]
 

@@ -6,13 +6,24 @@ general-availability. The exits are rejected, rolled-back, retired and expired; 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from sluicegate.domain.errors import InvalidTransition
+from sluicegate.domain.errors import ApprovalRequired, FieldError, InvalidInput, InvalidTransition
 
-__all__ = ["ACTIVE_STATES", "FINAL_STATES", "TRANSITIONS", "State", "allowed_from", "check"]
+__all__ = [
+    "ACTIVE_STATES",
+    "FINAL_STATES",
+    "NEEDS_REASON",
+    "TRANSITIONS",
+    "State",
+    "Transition",
+    "allowed_from",
+    "check",
+    "decide",
+]
 
 
 class State(StrEnum):
@@ -72,3 +83,47 @@ def check(current: State, target: State) -> None:
             f"cannot move from {current.value} to {target.value}",
             allowed=[s.value for s in allowed],
         )
+
+
+#: Exits that must say why (a rejection, a rollback, a retirement).
+NEEDS_REASON = frozenset({State.REJECTED, State.ROLLED_BACK, State.RETIRED})
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A decided move of one experiment: what the one writer applies and the ledger records."""
+
+    key: str
+    before: State
+    after: State
+    reason: str | None
+
+
+def decide(
+    key: str,
+    current: State,
+    target: State,
+    *,
+    reason: str | None,
+    risk_level: str,
+    missing_signoffs: Sequence[str] = (),
+) -> Transition:
+    """Decide ``key``'s move from ``current`` to ``target``, or raise why it may not happen.
+
+    The rules every writer shares: the move must be allowed from ``current`` (the exits listed by
+    :data:`TRANSITIONS`), approval needs every required sign-off, and the exits in
+    :data:`NEEDS_REASON` need a reason.
+    """
+    check(current, target)
+    if target is State.APPROVED and missing_signoffs:
+        raise ApprovalRequired(
+            f"{key!r} (risk {risk_level}) still needs sign-off from: "
+            + ", ".join(missing_signoffs),
+            missing=missing_signoffs,
+        )
+    if target in NEEDS_REASON and not reason:
+        raise InvalidInput(
+            f"moving to {target.value} needs a reason",
+            errors=[FieldError("reason", "required for this transition")],
+        )
+    return Transition(key, current, target, reason)

@@ -43,6 +43,7 @@ __all__ = [
 #: The events Sluicegate emits. Subscriptions may name these, ``*`` or a family (``jit.*``).
 EVENT_TYPES: tuple[str, ...] = (
     "approval.requested",
+    "experiment.transitioned",
     "gate.decision",
     "override.created",
     "override.revoked",

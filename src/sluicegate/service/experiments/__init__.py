@@ -8,6 +8,9 @@ from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
     from sluicegate.service.experiments.commands import (
+        apply_transition as apply_transition,
+    )
+    from sluicegate.service.experiments.commands import (
         approve as approve,
     )
     from sluicegate.service.experiments.commands import (
@@ -64,6 +67,7 @@ __all__ = [
     "ApprovalRepository",
     "ExperimentRecord",
     "ExperimentRepository",
+    "apply_transition",
     "approve",
     "experiment_dict",
     "expire_due",
@@ -84,6 +88,7 @@ _TABLE = {
     "ApprovalRepository": "ports",
     "ExperimentRecord": "ports",
     "ExperimentRepository": "ports",
+    "apply_transition": "commands",
     "approve": "commands",
     "experiment_dict": "queries",
     "expire_due": "commands",

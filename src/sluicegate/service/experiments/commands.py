@@ -9,14 +9,13 @@ from typing import Any
 
 from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import (
-    ApprovalRequired,
     Conflict,
     FieldError,
     Forbidden,
     InvalidInput,
     SelfApproval,
 )
-from sluicegate.domain.gates import Outcome
+from sluicegate.domain.gates import Decision, Outcome
 from sluicegate.domain.identity import (
     Action,
     ReviewerDomain,
@@ -27,6 +26,7 @@ from sluicegate.domain.lifecycle import State
 from sluicegate.domain.priority import PriorityWeights, score
 from sluicegate.domain.proposal import Proposal, parse_proposal
 from sluicegate.domain.risk import RiskLevel
+from sluicegate.service import notifications
 from sluicegate.service.access import jit
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
@@ -38,8 +38,10 @@ from sluicegate.service.experiments.queries import (
     priority_weights,
 )
 from sluicegate.service.gates import GateBlocked, GateRuntime, enter_stage, governed_stage
+from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
+    "apply_transition",
     "approve",
     "expire_due",
     "propose",
@@ -264,8 +266,9 @@ def transition(
     """Move ``key`` to ``target``; entering a stage guarded by gates is a governed promotion.
 
     When an applied process governs the experiment (docs/gates.md, "Governed promotions"), the
-    stage's gates are checked first (the decision is stored either way) and a denied or pending
-    decision refuses the transition with :class:`GateBlocked` naming the decision id.
+    stage's gates are checked in the same transaction as the move: a passing decision and the
+    transition it allows commit together; a denied or pending decision is stored (and committed)
+    and the transition is refused with :class:`GateBlocked` naming the decision id.
     """
     try:
         to = State(target)
@@ -275,7 +278,7 @@ def transition(
             errors=[FieldError("to", f"one of {', '.join(s.value for s in State)}")],
         ) from None
     action = Action.EXPERIMENT_REJECT if to is State.REJECTED else Action.EXPERIMENT_TRANSITION
-    _promotion_gate(deps, ctx, key, to, expected_version, gates)
+    blocked: Decision | None = None
     with deps.uow() as uow:
         exp = load_experiment(uow, key)
         # A just-in-time grant on this experiment at its current stage raises the role (jit.py).
@@ -283,72 +286,97 @@ def transition(
         authorize(ctx.principal, action)
         require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
-            raise Conflict(
-                f"{key!r} is at version {exp.version}, not {expected_version}",
-            )
+            raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
         lifecycle.check(State(exp.state), to)
-        if to is State.APPROVED:
-            missing = missing_signoffs(exp, uow.approvals.for_experiment(exp.id))
-            if missing:
-                raise ApprovalRequired(
-                    f"{key!r} (risk {exp.risk_level}) still needs sign-off from: "
-                    + ", ".join(missing),
-                    missing=missing,
-                )
-        if to in {State.REJECTED, State.ROLLED_BACK, State.RETIRED} and not reason:
-            raise InvalidInput(
-                f"moving to {to.value} needs a reason",
-                errors=[FieldError("reason", "required for this transition")],
-            )
-        updated = replace(exp, state=to.value, version=exp.version + 1, updated_at=deps.clock.now())
-        if not uow.experiments.update(updated, exp.version):
-            raise Conflict(f"{key!r} was changed by someone else; reload and retry")
-        record(
-            deps,
-            uow,
-            ctx,
-            "experiment.transition",
-            "experiment",
-            key,
-            before={"state": exp.state, "version": exp.version},
-            after={"state": updated.state, "version": updated.version},
-            reason=reason,
-        )
-        # Grants for the stage it left end now (also on a rollback), in this transaction.
-        jit.revoke_for_experiment(deps, uow, ctx, key, exp.state)
+        decision = _promotion_gate(deps, uow, ctx, exp, to, gates)
+        if decision is not None and decision.outcome is not Outcome.PASS:
+            blocked = decision  # the decision record commits; the experiment does not move
+        else:
+            updated = apply_transition(deps, uow, ctx, exp, to, reason=reason)
+    if blocked is not None:
+        raise GateBlocked(blocked)
     return updated
 
 
 def _promotion_gate(
     deps: Deps,
+    uow: UnitOfWork,
     ctx: RequestContext,
-    key: str,
+    exp: ExperimentRecord,
     to: State,
-    expected_version: int | None,
     gates: GateRuntime | None,
-) -> str | None:
-    """Check the gates of a governed promotion into ``to``; the passing decision's id or None.
-
-    Runs in its own transaction so that a refused promotion still leaves its decision record.
-    """
+) -> Decision | None:
+    """The stored gate decision of a governed promotion into ``to``; None when ungoverned."""
     if to in lifecycle.FINAL_STATES or to in (State.PROPOSED, State.APPROVED):
         return None
     runtime = gates or GateRuntime()
-    with deps.uow() as uow:
-        exp = load_experiment(uow, key)
-        version = governed_stage(uow, runtime, exp, to.value)
-        if version is None:
-            return None
-        acting = jit.effective_context(deps, uow, ctx, exp)
-        authorize(acting.principal, Action.EXPERIMENT_TRANSITION)
-        require_team(acting.principal, exp.owner_team)
-        if expected_version is not None and expected_version != exp.version:
-            raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
-        lifecycle.check(State(exp.state), to)
-        decision = enter_stage(deps, uow, acting, runtime, exp, version, to.value)
-    if decision.outcome is not Outcome.PASS:
-        raise GateBlocked(decision)
-    return decision.id
+    version = governed_stage(uow, runtime, exp, to.value)
+    if version is None:
+        return None
+    return enter_stage(deps, uow, ctx, runtime, exp, version, to.value)
+
+
+def apply_transition(
+    deps: Deps,
+    uow: UnitOfWork,
+    ctx: RequestContext,
+    exp: ExperimentRecord,
+    to: State,
+    *,
+    reason: str | None,
+    detail: Mapping[str, Any] | None = None,
+) -> ExperimentRecord:
+    """The one writer of an experiment's state, in the caller's transaction.
+
+    :func:`~sluicegate.domain.lifecycle.decide` rules on the move; this applies it: the
+    compare-and-set write (a concurrent change raises :class:`Conflict`), the
+    ``experiment.transition`` audit event (``detail`` adds to what it records), the end of the
+    just-in-time grants of the stage left behind, and the ``experiment.transitioned``
+    notification. The API, the expiry job and the rollout controller all move experiments here.
+    """
+    missing = (
+        missing_signoffs(exp, uow.approvals.for_experiment(exp.id)) if to is State.APPROVED else []
+    )
+    move = lifecycle.decide(
+        exp.key,
+        State(exp.state),
+        to,
+        reason=reason,
+        risk_level=exp.risk_level,
+        missing_signoffs=missing,
+    )
+    updated = replace(
+        exp, state=move.after.value, version=exp.version + 1, updated_at=deps.clock.now()
+    )
+    if not uow.experiments.update(updated, exp.version):
+        raise Conflict(f"{exp.key!r} was changed by someone else; reload and retry")
+    record(
+        deps,
+        uow,
+        ctx,
+        "experiment.transition",
+        "experiment",
+        exp.key,
+        before={"state": exp.state, "version": exp.version},
+        after={"state": updated.state, "version": updated.version, **(detail or {})},
+        reason=move.reason,
+    )
+    # Grants for the stage it left end now (also on a rollback or expiry), in this transaction.
+    jit.revoke_for_experiment(deps, uow, ctx, exp.key, exp.state)
+    notifications.enqueue(
+        uow,
+        "experiment.transitioned",
+        {
+            "experiment": exp.key,
+            "from": exp.state,
+            "to": updated.state,
+            "version": updated.version,
+            "actor": ctx.actor,
+            "reason": move.reason,
+        },
+        deps=deps,
+    )
+    return updated
 
 
 def _stage_review(
@@ -462,21 +490,10 @@ def expire_due(deps: Deps) -> list[str]:
         active = [s.value for s in lifecycle.ACTIVE_STATES if s is not State.GENERAL_AVAILABILITY]
         for exp in uow.experiments.due_for_expiry(now, active):
             expires_at = exp.expires_at.isoformat() if exp.expires_at else "?"
-            updated = replace(
-                exp, state=State.EXPIRED.value, version=exp.version + 1, updated_at=now
-            )
-            if not uow.experiments.update(updated, exp.version):
-                continue  # changed concurrently; the next run looks again
-            record(
-                deps,
-                uow,
-                ctx,
-                "experiment.transition",
-                "experiment",
-                exp.key,
-                before={"state": exp.state, "version": exp.version},
-                after={"state": updated.state, "version": updated.version},
-                reason=f"time-box expired at {expires_at}",
-            )
+            reason = f"time-box expired at {expires_at}"
+            try:
+                apply_transition(deps, uow, ctx, exp, State.EXPIRED, reason=reason)
+            except Conflict:
+                continue  # changed concurrently (nothing was written); the next run looks again
             expired.append(exp.key)
     return expired

@@ -53,9 +53,6 @@ if TYPE_CHECKING:
         list_subscriptions as list_subscriptions,
     )
     from sluicegate.service.notifications.commands import (
-        log as log,
-    )
-    from sluicegate.service.notifications.commands import (
         retry_delivery as retry_delivery,
     )
     from sluicegate.service.notifications.commands import (
@@ -100,7 +97,6 @@ __all__ = [
     "get_subscription",
     "list_deliveries",
     "list_subscriptions",
-    "log",
     "retry_delivery",
     "run_once",
     "subscription_dict",
@@ -127,7 +123,6 @@ _TABLE = {
     "get_subscription": "commands",
     "list_deliveries": "commands",
     "list_subscriptions": "commands",
-    "log": "commands",
     "retry_delivery": "commands",
     "run_once": "commands",
     "subscription_dict": "commands",

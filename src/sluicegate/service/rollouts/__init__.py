@@ -7,6 +7,18 @@ from typing import TYPE_CHECKING
 from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
+    from sluicegate.service.rollouts.analysis import (
+        TickResult as TickResult,
+    )
+    from sluicegate.service.rollouts.analysis import (
+        analyse_tick as analyse_tick,
+    )
+    from sluicegate.service.rollouts.analysis import (
+        final_verdict as final_verdict,
+    )
+    from sluicegate.service.rollouts.analysis import (
+        json_safe as json_safe,
+    )
     from sluicegate.service.rollouts.commands import (
         SOURCE_KINDS as SOURCE_KINDS,
     )
@@ -28,8 +40,26 @@ if TYPE_CHECKING:
     from sluicegate.service.rollouts.commands import (
         start as start,
     )
+    from sluicegate.service.rollouts.effects import (
+        Effects as Effects,
+    )
     from sluicegate.service.rollouts.incidents import (
         open_for_rollout as open_for_rollout,
+    )
+    from sluicegate.service.rollouts.journal import (
+        CONTROLLER as CONTROLLER,
+    )
+    from sluicegate.service.rollouts.journal import (
+        EngineSettings as EngineSettings,
+    )
+    from sluicegate.service.rollouts.journal import (
+        Journal as Journal,
+    )
+    from sluicegate.service.rollouts.journal import (
+        LeaseLost as LeaseLost,
+    )
+    from sluicegate.service.rollouts.journal import (
+        Stale as Stale,
     )
     from sluicegate.service.rollouts.ports import (
         IncidentRecord as IncidentRecord,
@@ -42,6 +72,9 @@ if TYPE_CHECKING:
     )
     from sluicegate.service.rollouts.ports import (
         RolloutStepRecord as RolloutStepRecord,
+    )
+    from sluicegate.service.rollouts.progress import (
+        RolloutProgress as RolloutProgress,
     )
     from sluicegate.service.rollouts.queries import (
         breakers as breakers,
@@ -84,18 +117,29 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "CONTROLLER",
     "SOURCE_KINDS",
+    "Effects",
+    "EngineSettings",
     "IncidentRecord",
+    "Journal",
+    "LeaseLost",
+    "RolloutProgress",
     "RolloutRecord",
     "RolloutRepository",
     "RolloutStepRecord",
     "RolloutVerdicts",
+    "Stale",
+    "TickResult",
     "abort",
+    "analyse_tick",
     "breakers",
     "create",
+    "final_verdict",
     "get",
     "in_flight_verdicts",
     "incident_dict",
+    "json_safe",
     "list_incidents",
     "list_rollouts",
     "load_plan",
@@ -112,18 +156,29 @@ __all__ = [
 ]
 
 _TABLE = {
+    "CONTROLLER": "journal",
+    "Effects": "effects",
+    "EngineSettings": "journal",
     "IncidentRecord": "ports",
+    "Journal": "journal",
+    "LeaseLost": "journal",
+    "RolloutProgress": "progress",
     "RolloutRecord": "ports",
     "RolloutRepository": "ports",
     "RolloutStepRecord": "ports",
     "RolloutVerdicts": "verdicts",
     "SOURCE_KINDS": "commands",
+    "Stale": "journal",
+    "TickResult": "analysis",
     "abort": "commands",
+    "analyse_tick": "analysis",
     "breakers": "queries",
     "create": "commands",
+    "final_verdict": "analysis",
     "get": "queries",
     "in_flight_verdicts": "verdicts",
     "incident_dict": "queries",
+    "json_safe": "analysis",
     "list_incidents": "queries",
     "list_rollouts": "queries",
     "load_plan": "queries",

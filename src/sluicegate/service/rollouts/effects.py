@@ -1,14 +1,17 @@
-"""The effects of a tick: apply a step, judge an analysis, succeed, fail and roll back."""
+"""The effects of a tick: apply a step, judge an analysis, succeed, fail and roll back.
+
+Each is a use case of the rollout controller; the steps run in the crash-safe order described in
+:mod:`sluicegate.service.rollouts.progress`.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sluicegate.controller.analysis import analyse_tick, final_verdict, json_safe
-from sluicegate.controller.base import CONTROLLER, Base, Stale
 from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import Conflict, NotFound
 from sluicegate.domain.rollouts import (
@@ -20,12 +23,15 @@ from sluicegate.domain.rollouts import (
     apply_desired,
     restore_flag,
 )
-from sluicegate.service import flags, notifications
-from sluicegate.service.access import jit
+from sluicegate.service import experiments, flags, notifications
 from sluicegate.service.auditing import record
+from sluicegate.service.context import Deps
 from sluicegate.service.flags.ports import FlagChangeRequestRecord
+from sluicegate.service.metrics.ports import MetricSource
 from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts import incidents, load_plan
+from sluicegate.service.rollouts.analysis import analyse_tick, final_verdict, json_safe
+from sluicegate.service.rollouts.journal import CONTROLLER, EngineSettings, Journal, Stale
 from sluicegate.service.rollouts.ports import RolloutRecord
 
 __all__ = ["Effects"]
@@ -48,20 +54,33 @@ def _weights_payload(rollout: RolloutRecord, plan: RolloutPlan, desired: Desired
 
 
 @dataclass
-class Effects(Base):
+class Effects:
+    """The rollout use cases that change the world: a target's weights, the flag, the verdict."""
+
+    journal: Journal
+    sources: Callable[[Mapping[str, Any]], MetricSource]
+
+    @property
+    def deps(self) -> Deps:
+        return self.journal.deps
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self.journal.settings
+
     # -- applying a step --------------------------------------------------------------------
 
-    def _apply(self, rollout: RolloutRecord, plan: RolloutPlan, desired: Desired) -> None:
+    def apply_step(self, rollout: RolloutRecord, plan: RolloutPlan, desired: Desired) -> None:
         # 1. intent (and, before the first change, the flag as it was: the rollback's target)
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
+            fresh = self.journal.reload(uow, rollout)
             intent = uow.rollouts.step(fresh.id, fresh.current_step, "apply")
             if intent is None:
                 baseline = fresh.baseline or self._baseline(uow, plan)
-                self._history(
+                self.journal.history(
                     uow, fresh, "apply", "applying", desired.to_dict(), {}, finished=False
                 )
-                fresh = self._save(uow, fresh, baseline=baseline)
+                fresh = self.journal.save(uow, fresh, baseline=baseline)
         # 2. effect
         detail: dict[str, Any] = {}
         if plan.target.kind is TargetKind.FLAG:
@@ -71,13 +90,13 @@ class Effects(Base):
             detail = written
         # 3. outcome and position, with the weights webhook, in one transaction
         with self.deps.uow() as uow:
-            current = self._reload(uow, fresh)
+            current = self.journal.reload(uow, fresh)
             row = uow.rollouts.step(current.id, current.current_step, "apply")
             assert row is not None
             now = self.deps.clock.now()
             uow.rollouts.finish_step(current.id, row.seq, "applied", detail, now)
             payload = _weights_payload(current, plan, desired)
-            self._next(uow, current, weight=desired.weight, rings=list(desired.rings))
+            self.journal.next_step(uow, current, weight=desired.weight, rings=list(desired.rings))
             record(
                 self.deps,
                 uow,
@@ -162,7 +181,7 @@ class Effects(Base):
         )
         if change.change_request is not None:
             with self.deps.uow() as uow:
-                fresh = self._reload(uow, rollout)
+                fresh = self.journal.reload(uow, rollout)
                 stored = uow.rollouts.step(fresh.id, fresh.current_step, action)
                 assert stored is not None
                 uow.rollouts.finish_step(
@@ -172,7 +191,7 @@ class Effects(Base):
                     {"change_request": change.change_request.id},
                     self.deps.clock.now(),
                 )
-                self._save(
+                self.journal.save(
                     uow,
                     fresh,
                     hold_reason=f"flag change request {change.change_request.id} awaits approval",
@@ -190,9 +209,9 @@ class Effects(Base):
             + (f": {comment}" if comment else "")
         )
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
+            fresh = self.journal.reload(uow, rollout)
             outcome = {"result": "aborted", "reason": reason, "by": reviewer}
-            self._save(
+            self.journal.save(
                 uow, fresh, status=Status.ROLLING_BACK.value, outcome=outcome, hold_reason=None
             )
             record(
@@ -249,23 +268,23 @@ class Effects(Base):
             "weight": str(rollout.weight),
         }
 
-    def _analyse(self, rollout: RolloutRecord, plan: RolloutPlan, step: Step) -> None:
+    def analyse(self, rollout: RolloutRecord, plan: RolloutPlan, step: Step) -> None:
         spec = step.analysis
         assert spec is not None
         now = self.deps.clock.now()
         state = dict(rollout.step_state)
         if state.get("promoted_step") == rollout.current_step:
             with self.deps.uow() as uow:
-                fresh = self._reload(uow, rollout)
+                fresh = self.journal.reload(uow, rollout)
                 detail = {"promoted_by": state.get("promoted_by"), "skipped": True}
-                self._history(uow, fresh, "analysis", "skipped", {}, detail, finished=True)
-                self._next(uow, fresh)
+                self.journal.history(uow, fresh, "analysis", "skipped", {}, detail, finished=True)
+                self.journal.next_step(uow, fresh)
             return
         if "window_end" not in state:
             with self.deps.uow() as uow:
-                fresh = self._reload(uow, rollout)
+                fresh = self.journal.reload(uow, rollout)
                 start = {**state, "started_at": now.isoformat(), "window_end": now.isoformat()}
-                self._save(uow, fresh, step_state={**start, "ticks": 0}, hold_reason=None)
+                self.journal.save(uow, fresh, step_state={**start, "ticks": 0}, hold_reason=None)
             return
         window_start = datetime.fromisoformat(state["window_end"])
         if now <= window_start:
@@ -275,7 +294,7 @@ class Effects(Base):
         result = analyse_tick(spec, source, labels, state.get("monitor"), window_start, now)
         ticks = int(state.get("ticks", 0)) + 1
         if result.rollback:
-            self._fail(
+            self.fail(
                 rollout,
                 plan,
                 "the sequential monitor called for a rollback",
@@ -284,7 +303,7 @@ class Effects(Base):
             return
         if ticks < spec.intervals:
             with self.deps.uow() as uow:
-                fresh = self._reload(uow, rollout)
+                fresh = self.journal.reload(uow, rollout)
                 new_state = {
                     **state,
                     "monitor": result.monitor,
@@ -292,7 +311,7 @@ class Effects(Base):
                     "ticks": ticks,
                     "last_decision": result.decision,
                 }
-                self._save(uow, fresh, step_state=new_state, hold_reason=None)
+                self.journal.save(uow, fresh, step_state=new_state, hold_reason=None)
             return
         started = datetime.fromisoformat(state["started_at"])
         step_seconds = max((now - started).total_seconds() / max(ticks, 1), 1.0)
@@ -301,7 +320,7 @@ class Effects(Base):
         if verdict is not None:
             evidence["verdict"] = json_safe(verdict.to_dict())
         if verdict is not None and not verdict.passed:
-            self._fail(
+            self.fail(
                 rollout,
                 plan,
                 f"the judge's verdict is {verdict.decision.value}: {verdict.reason}",
@@ -309,9 +328,9 @@ class Effects(Base):
             )
             return
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
-            self._history(uow, fresh, "analysis", "passed", {}, evidence, finished=True)
-            self._next(uow, fresh)
+            fresh = self.journal.reload(uow, rollout)
+            self.journal.history(uow, fresh, "analysis", "passed", {}, evidence, finished=True)
+            self.journal.next_step(uow, fresh)
             record(
                 self.deps,
                 uow,
@@ -322,15 +341,15 @@ class Effects(Base):
                 after={"step": fresh.current_step, **evidence},
             )
         for service in plan.services:
-            self._breaker_success(f"service:{service}", rollout.id)
+            self.journal.breaker_success(f"service:{service}", rollout.id)
 
     # -- endings ----------------------------------------------------------------------------
 
-    def _succeed(self, rollout: RolloutRecord, plan: RolloutPlan) -> None:
+    def succeed(self, rollout: RolloutRecord, plan: RolloutPlan) -> None:
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
+            fresh = self.journal.reload(uow, rollout)
             now = self.deps.clock.now()
-            self._save(
+            self.journal.save(
                 uow,
                 fresh,
                 status=Status.SUCCEEDED.value,
@@ -349,19 +368,19 @@ class Effects(Base):
                 after={"status": "succeeded"},
             )
         for service in plan.services:
-            self._breaker_success(f"service:{service}", rollout.id)
+            self.journal.breaker_success(f"service:{service}", rollout.id)
 
-    def _fail(
+    def fail(
         self, rollout: RolloutRecord, plan: RolloutPlan, reason: str, evidence: dict[str, Any]
     ) -> None:
         """Decide to roll back: record the evidence, open the services' breakers."""
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
-            self._history(uow, fresh, "analysis", "failed", {}, evidence, finished=True)
+            fresh = self.journal.reload(uow, rollout)
+            self.journal.history(uow, fresh, "analysis", "failed", {}, evidence, finished=True)
             outcome = {"result": "rolled-back", "reason": reason, "evidence": evidence}
-            self._save(uow, fresh, status=Status.ROLLING_BACK.value, outcome=outcome)
+            self.journal.save(uow, fresh, status=Status.ROLLING_BACK.value, outcome=outcome)
             for service in plan.services:
-                self._breaker_failure(
+                self.journal.breaker_failure(
                     uow,
                     f"service:{service}",
                     f"rollout {rollout.id} failed: {reason}",
@@ -380,16 +399,16 @@ class Effects(Base):
         with self.deps.uow(readonly=True) as uow:
             moved = uow.rollouts.get(rollout.id)
         if moved is not None:
-            self._rollback(moved)
+            self.roll_back(moved)
 
-    def _rollback(self, rollout: RolloutRecord) -> None:
+    def roll_back(self, rollout: RolloutRecord) -> None:
         plan = load_plan(rollout)
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
-            self._history(
+            fresh = self.journal.reload(uow, rollout)
+            self.journal.history(
                 uow, fresh, "rollback", "applying", Desired().to_dict(), {}, finished=False
             )
-            self._fence(uow)
+            self.journal.fence(uow)
         detail: dict[str, Any] = {}
         if plan.target.kind is TargetKind.FLAG:
             self._withdraw_pending(rollout, plan)
@@ -398,7 +417,7 @@ class Effects(Base):
                 return
             detail = written
         with self.deps.uow() as uow:
-            fresh = self._reload(uow, rollout)
+            fresh = self.journal.reload(uow, rollout)
             row = uow.rollouts.step(fresh.id, fresh.current_step, "rollback")
             assert row is not None
             now = self.deps.clock.now()
@@ -406,7 +425,7 @@ class Effects(Base):
             outcome = dict(fresh.outcome or {"result": "rolled-back", "reason": "unknown"})
             aborted = outcome.get("result") == "aborted"
             final = Status.ABORTED if aborted else Status.ROLLED_BACK
-            done = self._save(
+            done = self.journal.save(
                 uow,
                 fresh,
                 status=final.value,
@@ -457,25 +476,15 @@ class Effects(Base):
         if lifecycle.State.ROLLED_BACK not in lifecycle.allowed_from(state):
             log.info("experiment %s is %s; not marking it rolled-back", exp.key, exp.state)
             return
-        now = self.deps.clock.now()
-        updated = replace(exp, state="rolled-back", version=exp.version + 1, updated_at=now)
-        if not uow.experiments.update(updated, exp.version):
-            raise Stale(f"experiment {exp.key} changed during the rollback")
-        record(
-            self.deps,
-            uow,
-            CONTROLLER,
-            "experiment.transition",
-            "experiment",
-            exp.key,
-            before={"state": exp.state, "version": exp.version},
-            after={
-                "state": updated.state,
-                "version": updated.version,
-                "rollout": rollout.id,
-                "evidence": outcome.get("evidence"),
-            },
-            reason=f"rollout {rollout.id} rolled back: {outcome.get('reason')}",
-        )
-        # Just-in-time grants for the stage it left end now, as with any transition.
-        jit.revoke_for_experiment(self.deps, uow, CONTROLLER, exp.key, exp.state)
+        try:
+            experiments.apply_transition(
+                self.deps,
+                uow,
+                CONTROLLER,
+                exp,
+                lifecycle.State.ROLLED_BACK,
+                reason=f"rollout {rollout.id} rolled back: {outcome.get('reason')}",
+                detail={"rollout": rollout.id, "evidence": outcome.get("evidence")},
+            )
+        except Conflict as exc:
+            raise Stale(f"experiment {exp.key} changed during the rollback") from exc

@@ -1,20 +1,17 @@
-"""What every part of a controller tick shares: settings, the fence, saving and history rows."""
+"""What every part of a rollout tick shares: settings, the lease fence, saving and history rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sluicegate.domain.rollouts import Breaker
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
-from sluicegate.service.gates.processes import GateRuntime
-from sluicegate.service.metrics.ports import MetricSource
 from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts.ports import RolloutRecord, RolloutStepRecord
 
-__all__ = ["CONTROLLER", "Base", "EngineSettings", "LeaseLost", "Stale"]
+__all__ = ["CONTROLLER", "EngineSettings", "Journal", "LeaseLost", "Stale"]
 
 CONTROLLER = RequestContext(SYSTEM, actor_override="system:controller")
 
@@ -38,16 +35,14 @@ class EngineSettings:
 
 
 @dataclass
-class Base:
+class Journal:
+    """Writes a rollout's position and history, each write fenced by the controller's lease."""
+
     deps: Deps
-    sources: Callable[[Mapping[str, Any]], MetricSource]
-    gates: GateRuntime | None = None
     settings: EngineSettings = field(default_factory=EngineSettings)
     holder: str | None = None  # None: no lease (single-process tests and tools)
 
-    # -- plumbing ---------------------------------------------------------------------------
-
-    def _fence(self, uow: UnitOfWork) -> None:
+    def fence(self, uow: UnitOfWork) -> None:
         if self.holder is None:
             return
         now = self.deps.clock.now()
@@ -55,14 +50,14 @@ class Base:
         if not uow.rollouts.acquire_lease(s.lease_name, self.holder, s.lease_seconds, now):
             raise LeaseLost(f"{self.holder} no longer holds the {s.lease_name} lease")
 
-    def _save(self, uow: UnitOfWork, old: RolloutRecord, **changes: Any) -> RolloutRecord:
-        self._fence(uow)
+    def save(self, uow: UnitOfWork, old: RolloutRecord, **changes: Any) -> RolloutRecord:
+        self.fence(uow)
         new = replace(old, version=old.version + 1, updated_at=self.deps.clock.now(), **changes)
         if not uow.rollouts.update(new, old.version):
             raise Stale(f"rollout {old.id} changed during the tick")
         return new
 
-    def _reload(self, uow: UnitOfWork, rollout: RolloutRecord) -> RolloutRecord:
+    def reload(self, uow: UnitOfWork, rollout: RolloutRecord) -> RolloutRecord:
         fresh = uow.rollouts.get(rollout.id)
         if (
             fresh is None
@@ -72,7 +67,7 @@ class Base:
             raise Stale(f"rollout {rollout.id} moved on")
         return fresh
 
-    def _history(
+    def history(
         self,
         uow: UnitOfWork,
         rollout: RolloutRecord,
@@ -103,8 +98,8 @@ class Base:
         uow.rollouts.add_step(row)
         return row
 
-    def _next(self, uow: UnitOfWork, rollout: RolloutRecord, **changes: Any) -> RolloutRecord:
-        return self._save(
+    def next_step(self, uow: UnitOfWork, rollout: RolloutRecord, **changes: Any) -> RolloutRecord:
+        return self.save(
             uow,
             rollout,
             current_step=rollout.current_step + 1,
@@ -113,7 +108,7 @@ class Base:
             **changes,
         )
 
-    def _breaker_failure(self, uow: UnitOfWork, key: str, reason: str, **kw: Any) -> Breaker:
+    def breaker_failure(self, uow: UnitOfWork, key: str, reason: str, **kw: Any) -> Breaker:
         now = self.deps.clock.now()
         current = uow.rollouts.get_breaker(key) or Breaker(key, **kw)
         failed = current.failure(now, reason)
@@ -124,7 +119,7 @@ class Base:
             )
         return failed
 
-    def _breaker_success(self, key: str, rollout_id: str) -> None:
+    def breaker_success(self, key: str, rollout_id: str) -> None:
         now = self.deps.clock.now()
         with self.deps.uow() as uow:
             current = uow.rollouts.get_breaker(key)
