@@ -28,6 +28,7 @@ from sluicegate.adapters.signing import Ed25519Signer, Ed25519Verifier
 from sluicegate.adapters.system import SystemClock, UuidFactory
 from sluicegate.adapters.webhooks import HttpxWebhookSender
 from sluicegate.domain.errors import InvalidRiskMatrix
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
@@ -254,7 +255,7 @@ def prepare(settings: Settings, **kwargs: object) -> Container:
                 container.deps,
                 uow,
                 ctx,
-                "audit.key-register",
+                AuditAction.AUDIT_KEY_REGISTER,
                 "audit-key",
                 signer.key_id,
                 after={"key_id": signer.key_id, "public_key": signer.public_key_pem()},

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.domain.gates.durations import format_duration, parse_duration
@@ -27,6 +28,7 @@ __all__ = [
     "ELEVATABLE_ROLES",
     "JIT_STATES",
     "GrantView",
+    "JitState",
     "approver_role",
     "check_role",
     "check_stage",
@@ -36,7 +38,18 @@ __all__ = [
     "parse_request_duration",
 ]
 
-JIT_STATES = ("pending", "denied", "active", "expired", "revoked")
+
+class JitState(StrEnum):
+    """Where a just-in-time request is: waiting, refused, granted, or ended."""
+
+    PENDING = "pending"
+    DENIED = "denied"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+JIT_STATES = tuple(s.value for s in JitState)
 ELEVATABLE_ROLES = (Role.CONTRIBUTOR, Role.REVIEWER, Role.ADMIN)
 
 

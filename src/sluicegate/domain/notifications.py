@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.events import EventType
 
 __all__ = [
     "EVENT_TYPES",
@@ -40,22 +41,9 @@ __all__ = [
     "verify",
 ]
 
-#: The events Sluicegate emits. Subscriptions may name these, ``*`` or a family (``jit.*``).
-EVENT_TYPES: tuple[str, ...] = (
-    "approval.requested",
-    "experiment.transitioned",
-    "gate.decision",
-    "override.created",
-    "override.revoked",
-    "jit.requested",
-    "jit.granted",
-    "jit.denied",
-    "jit.revoked",
-    "jit.expired",
-    "rollout.weights",
-    "rollout.rolled-back",
-    "incident.opened",
-)
+#: The events Sluicegate emits (the catalogue is :class:`~sluicegate.domain.events.EventType`).
+#: Subscriptions may name these, ``*`` or a family (``jit.*``).
+EVENT_TYPES: tuple[str, ...] = tuple(e.value for e in EventType)
 
 SIGNATURE_HEADER = "X-Sluicegate-Signature"
 TIMESTAMP_HEADER = "X-Sluicegate-Timestamp"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sluicegate.domain.audit import AuditEvent
+from sluicegate.domain.events import AuditAction
 from sluicegate.service.context import Deps, RequestContext, ts_string
 from sluicegate.service.ports import UnitOfWork
 
@@ -13,7 +14,7 @@ def record(
     deps: Deps,
     uow: UnitOfWork,
     ctx: RequestContext,
-    action: str,
+    action: AuditAction,
     entity_type: str,
     entity_id: str,
     *,
@@ -24,7 +25,7 @@ def record(
     return uow.audit.append(
         ts=ts_string(deps.clock.now()),
         actor=ctx.actor,
-        action=action,
+        action=str(action),  # a StrEnum: its value
         entity_type=entity_type,
         entity_id=entity_id,
         before=before,

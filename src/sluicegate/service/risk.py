@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.domain.risk import RiskAssessment, RiskMatrix
 from sluicegate.service.auditing import record
@@ -36,7 +37,7 @@ def replace_matrix(deps: Deps, ctx: RequestContext, doc: Any, reason: str | None
             deps,
             uow,
             ctx,
-            "risk-matrix.replace",
+            AuditAction.RISK_MATRIX_REPLACE,
             "settings",
             "risk_matrix",
             before=before,

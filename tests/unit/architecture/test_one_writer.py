@@ -54,7 +54,12 @@ def test_one_place_records_the_transition_event() -> None:
     found = []
     for rel, fn in _functions():
         for node in ast.walk(fn):
-            if isinstance(node, ast.Constant) and node.value == "experiment.transition":
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "EXPERIMENT_TRANSITION"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "AuditAction"
+            ):
                 found.append((rel, fn.name))
     assert found == [WRITER]
 

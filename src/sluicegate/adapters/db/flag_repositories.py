@@ -14,6 +14,7 @@ from sluicegate.adapters.db.flag_tables import (
     flag_sets,
     flag_tokens,
 )
+from sluicegate.domain.flagsets import ChangeRequestState
 from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
     FlagHead,
@@ -66,7 +67,7 @@ def _request(row: Row[Any]) -> FlagChangeRequestRecord:
     return FlagChangeRequestRecord(
         id=row.id,
         flag_set_id=row.flag_set_id,
-        state=row.state,
+        state=ChangeRequestState(row.state),
         base_seq=int(row.base_seq),
         document=json.loads(row.document),
         diff=json.loads(row.diff),

@@ -17,6 +17,7 @@ from sluicegate.adapters.db.gate_tables import (
     process_versions,
 )
 from sluicegate.adapters.db.tables import approvals, experiments, team_members, teams, users
+from sluicegate.domain.gates.decision import Outcome
 from sluicegate.service.gates.ports import (
     EvidenceRecord,
     GateDecisionRecord,
@@ -289,7 +290,7 @@ class SqlGates:
             experiment_id=row.experiment_id,
             experiment_key=row.experiment_key,
             stage=row.stage,
-            outcome=row.outcome,
+            outcome=Outcome(row.outcome),
             process_name=row.process_name,
             process_version=int(row.process_version),
             process_hash=row.process_hash,

@@ -14,6 +14,7 @@ from sluicegate.adapters.db.ops_tables import (
     webhook_subscriptions,
 )
 from sluicegate.domain.identity import Role
+from sluicegate.domain.jit import JitState
 from sluicegate.service.access.ports import JitRecord
 from sluicegate.service.notifications.ports import (
     ClaimedDelivery,
@@ -258,7 +259,7 @@ def _jit(row: Row[Any]) -> JitRecord:
         role=Role(row.role),
         duration_seconds=int(row.duration_seconds),
         reason=row.reason,
-        state=row.state,
+        state=JitState(row.state),
         created_at=row.created_at,
         decided_by=row.decided_by,
         decision_comment=row.decision_comment,

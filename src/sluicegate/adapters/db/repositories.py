@@ -29,6 +29,8 @@ from sluicegate.adapters.db.tables import (
     users,
 )
 from sluicegate.domain.identity import ReviewerDomain, Role
+from sluicegate.domain.lifecycle import State
+from sluicegate.domain.risk import RiskLevel
 from sluicegate.service.access.ports import TeamRecord, TokenRecord, UserRecord
 from sluicegate.service.context import SYSTEM
 from sluicegate.service.experiments.ports import ApprovalRecord, ExperimentRecord
@@ -205,8 +207,8 @@ def _experiment(row: Row[Any]) -> ExperimentRecord:
         key=row.key,
         title=row.title,
         owner_team=row.owner_team,
-        state=row.state,
-        risk_level=row.risk_level,
+        state=State(row.state),
+        risk_level=RiskLevel(row.risk_level),
         priority_score=float(row.priority_score),
         proposer_id=row.proposer_id,
         document=json.loads(row.document),

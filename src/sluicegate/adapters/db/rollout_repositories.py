@@ -17,6 +17,8 @@ from sluicegate.adapters.db.rollout_tables import (
     rollouts,
 )
 from sluicegate.domain.rollouts.breaker import Breaker, BreakerState
+from sluicegate.domain.rollouts.machine import Status
+from sluicegate.domain.rollouts.plan import TargetKind
 from sluicegate.service.rollouts.ports import IncidentRecord, RolloutRecord, RolloutStepRecord
 
 __all__ = ["SqlRollouts"]
@@ -34,8 +36,8 @@ def _rollout(row: Row[Any]) -> RolloutRecord:
         id=row.id,
         experiment_key=row.experiment_key,
         name=row.name,
-        status=row.status,
-        target_kind=row.target_kind,
+        status=Status(row.status),
+        target_kind=TargetKind(row.target_kind),
         target_ref=row.target_ref,
         plan=json.loads(row.plan),
         current_step=int(row.current_step),

@@ -20,7 +20,9 @@ from sluicegate.domain.errors import (
     NotFound,
     Unauthenticated,
 )
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
+from sluicegate.service.access.payloads import team_payload, token_payload, user_payload
 from sluicegate.service.access.ports import TeamRecord, TokenRecord, UserRecord
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
@@ -155,7 +157,7 @@ def _issue(
         revoked_at=None,
     )
     uow.tokens.add(token, hash_token(secret))
-    record(deps, uow, ctx, "token.issue", "token", token.id, after=token_dict(token))
+    record(deps, uow, ctx, AuditAction.TOKEN_ISSUE, "token", token.id, after=token_payload(token))
     return IssuedToken(token, secret)
 
 
@@ -172,7 +174,7 @@ def init_admin(deps: Deps, username: str, display_name: str) -> tuple[UserRecord
         user = _new_user(deps, username, display_name, Role.ADMIN, frozenset(ReviewerDomain))
         uow.users.add(user)
         ctx = RequestContext(SYSTEM, actor_override="system:init")
-        record(deps, uow, ctx, "user.create", "user", user.id, after=user_dict(user))
+        record(deps, uow, ctx, AuditAction.USER_CREATE, "user", user.id, after=user_payload(user))
         issued = _issue(deps, uow, ctx, user, "initial admin token", Role.ADMIN, None)
     return user, issued
 
@@ -199,7 +201,7 @@ def create_team(deps: Deps, ctx: RequestContext, key: str, name: str) -> TeamRec
             raise Conflict(f"team {key!r} already exists")
         team = TeamRecord(deps.ids.new_id(), key, name, deps.clock.now())
         uow.teams.add(team)
-        record(deps, uow, ctx, "team.create", "team", team.key, after=team_dict(team))
+        record(deps, uow, ctx, AuditAction.TEAM_CREATE, "team", team.key, after=team_payload(team))
     return team
 
 
@@ -241,7 +243,7 @@ def create_user(
             uow.teams.add_member(team.id, user.id)
         stored = uow.users.get(user.id)
         assert stored is not None
-        record(deps, uow, ctx, "user.create", "user", user.id, after=user_dict(stored))
+        record(deps, uow, ctx, AuditAction.USER_CREATE, "user", user.id, after=user_payload(stored))
     return stored
 
 
@@ -312,11 +314,11 @@ def revoke_token(deps: Deps, ctx: RequestContext, token_id: str, reason: str | N
             deps,
             uow,
             ctx,
-            "token.revoke",
+            AuditAction.TOKEN_REVOKE,
             "token",
             token_id,
-            before=token_dict(token),
-            after=token_dict(after),
+            before=token_payload(token),
+            after=token_payload(after),
             reason=reason,
         )
     return after

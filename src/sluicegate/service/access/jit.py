@@ -16,10 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from sluicegate.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.identity import Action, Role, authorize
 from sluicegate.domain.jit import (
     JIT_STATES,
     GrantView,
+    JitState,
     approver_role,
     check_role,
     check_stage,
@@ -27,6 +29,7 @@ from sluicegate.domain.jit import (
     format_duration,
     parse_request_duration,
 )
+from sluicegate.service.access.payloads import jit_event, jit_payload
 from sluicegate.service.access.ports import JitRecord
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
@@ -69,16 +72,6 @@ def jit_dict(r: JitRecord) -> dict[str, Any]:
         "ended_at": r.ended_at.isoformat() if r.ended_at else None,
         "end_reason": r.end_reason,
     }
-
-
-def _event(r: JitRecord) -> dict[str, Any]:
-    keep = ("id", "requester", "experiment", "stage", "role", "duration", "reason", "state")
-    doc = jit_dict(r)
-    out = {k: doc[k] for k in keep}
-    for k in ("decided_by", "expires_at", "end_reason"):
-        if doc[k] is not None:
-            out[k] = doc[k]
-    return out
 
 
 def _view(r: JitRecord) -> GrantView:
@@ -147,12 +140,12 @@ def request_access(
             role=wanted,
             duration_seconds=int(length.total_seconds()),
             reason=reason.strip(),
-            state="pending",
+            state=JitState.PENDING,
             created_at=deps.clock.now(),
         )
         uow.jit.add(req)
-        record(deps, uow, ctx, "jit.request", "jit-grant", req.id, after=jit_dict(req))
-        enqueue(uow, "jit.requested", _event(req), deps=deps)
+        record(deps, uow, ctx, AuditAction.JIT_REQUEST, "jit-grant", req.id, after=jit_payload(req))
+        enqueue(uow, EventType.JIT_REQUESTED, jit_event(req), deps=deps)
     return req
 
 
@@ -190,7 +183,7 @@ def approve(deps: Deps, ctx: RequestContext, req_id: str, comment: str = "") -> 
         now = deps.clock.now()
         granted = replace(
             req,
-            state="active",
+            state=JitState.ACTIVE,
             decided_by=ctx.principal.username,
             decision_comment=comment or None,
             decided_at=now,
@@ -201,13 +194,13 @@ def approve(deps: Deps, ctx: RequestContext, req_id: str, comment: str = "") -> 
             deps,
             uow,
             ctx,
-            "jit.approve",
+            AuditAction.JIT_APPROVE,
             "jit-grant",
             req.id,
             before={"state": req.state},
-            after=jit_dict(granted),
+            after=jit_payload(granted),
         )
-        enqueue(uow, "jit.granted", _event(granted), deps=deps)
+        enqueue(uow, EventType.JIT_GRANTED, jit_event(granted), deps=deps)
     return granted
 
 
@@ -218,7 +211,7 @@ def deny(deps: Deps, ctx: RequestContext, req_id: str, comment: str = "") -> Jit
         _decider_check(ctx, req, "denied")
         denied = replace(
             req,
-            state="denied",
+            state=JitState.DENIED,
             decided_by=ctx.principal.username,
             decision_comment=comment or None,
             decided_at=deps.clock.now(),
@@ -228,13 +221,13 @@ def deny(deps: Deps, ctx: RequestContext, req_id: str, comment: str = "") -> Jit
             deps,
             uow,
             ctx,
-            "jit.deny",
+            AuditAction.JIT_DENY,
             "jit-grant",
             req.id,
             before={"state": req.state},
             after={"state": denied.state, "comment": comment},
         )
-        enqueue(uow, "jit.denied", _event(denied), deps=deps)
+        enqueue(uow, EventType.JIT_DENIED, jit_event(denied), deps=deps)
     return denied
 
 
@@ -266,12 +259,12 @@ def _end(
     ctx: RequestContext,
     grant: JitRecord,
     *,
-    state: str,
+    state: JitState,
     reason: str,
 ) -> JitRecord:
     ended = replace(grant, state=state, ended_at=deps.clock.now(), end_reason=reason)
     _save(uow, ended, grant)
-    action = "jit.expire" if state == "expired" else "jit.revoke"
+    action = AuditAction.JIT_EXPIRE if state is JitState.EXPIRED else AuditAction.JIT_REVOKE
     record(
         deps,
         uow,
@@ -283,7 +276,8 @@ def _end(
         after={"state": state, "ended_at": ended.ended_at.isoformat() if ended.ended_at else None},
         reason=reason,
     )
-    enqueue(uow, f"jit.{state}", _event(ended), deps=deps)
+    event = EventType.JIT_EXPIRED if state is JitState.EXPIRED else EventType.JIT_REVOKED
+    enqueue(uow, event, jit_event(ended), deps=deps)
     return ended
 
 
@@ -300,7 +294,9 @@ def revoke(deps: Deps, ctx: RequestContext, grant_id: str, reason: str | None = 
             )
         if grant.state != "active":
             raise Conflict(f"grant {grant_id} is {grant.state}, not active")
-        return _end(deps, uow, ctx, grant, state="revoked", reason=reason or "revoked manually")
+        return _end(
+            deps, uow, ctx, grant, state=JitState.REVOKED, reason=reason or "revoked manually"
+        )
 
 
 def revoke_for_experiment(
@@ -318,12 +314,12 @@ def revoke_for_experiment(
         if req.stage != left_stage:
             continue
         if req.state == "active":
-            _end(deps, uow, ctx, req, state="revoked", reason=reason)
+            _end(deps, uow, ctx, req, state=JitState.REVOKED, reason=reason)
             ended.append(req.id)
         elif req.state == "pending":
             closed = replace(
                 req,
-                state="denied",
+                state=JitState.DENIED,
                 decided_by="system",
                 decision_comment=reason,
                 decided_at=deps.clock.now(),
@@ -333,14 +329,14 @@ def revoke_for_experiment(
                 deps,
                 uow,
                 ctx,
-                "jit.deny",
+                AuditAction.JIT_DENY,
                 "jit-grant",
                 req.id,
                 before={"state": req.state},
                 after={"state": closed.state},
                 reason=reason,
             )
-            enqueue(uow, "jit.denied", _event(closed), deps=deps)
+            enqueue(uow, EventType.JIT_DENIED, jit_event(closed), deps=deps)
             ended.append(req.id)
     return ended
 
@@ -355,14 +351,14 @@ def expire_due(deps: Deps) -> list[str]:
         for grant in uow.jit.query(state="active"):
             if grant.expires_at is not None and grant.expires_at <= now:
                 reason = f"granted for {format_duration(timedelta(seconds=grant.duration_seconds))}"
-                _end(deps, uow, ctx, grant, state="expired", reason=reason)
+                _end(deps, uow, ctx, grant, state=JitState.EXPIRED, reason=reason)
                 ended.append(grant.id)
                 continue
             exp = uow.experiments.get_by_key(grant.experiment_key)
             if exp is None or exp.state != grant.stage:
                 now_state = exp.state if exp else "gone"
                 reason = f"the experiment left {grant.stage} (now {now_state})"
-                _end(deps, uow, ctx, grant, state="revoked", reason=reason)
+                _end(deps, uow, ctx, grant, state=JitState.REVOKED, reason=reason)
                 ended.append(grant.id)
     return ended
 
@@ -395,7 +391,7 @@ def effective_context(
         deps,
         uow,
         ctx,
-        "jit.use",
+        AuditAction.JIT_USE,
         "jit-grant",
         grant.id,
         after={

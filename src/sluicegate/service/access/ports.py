@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sluicegate.domain.identity import ReviewerDomain, Role
+from sluicegate.domain.jit import JitState
 
 __all__ = [
     "JitRecord",
@@ -88,7 +89,7 @@ class JitRecord:
     role: Role
     duration_seconds: int
     reason: str
-    state: str
+    state: JitState
     created_at: datetime
     decided_by: str | None = None
     decision_comment: str | None = None

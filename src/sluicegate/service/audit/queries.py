@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from sluicegate.domain.audit import AuditEvent, Checkpoint, VerifyReport
 from sluicegate.domain.audit_segments import combine_segments, plan_segments
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.audit.ports import AuditFilter
 from sluicegate.service.auditing import record
@@ -34,7 +35,7 @@ def checkpoint(deps: Deps, ctx: RequestContext) -> Checkpoint | None:
     """Sign a checkpoint over the log so far (on demand). The request itself is audited first."""
     authorize(ctx.principal, Action.AUDIT_CHECKPOINT)
     with deps.uow() as uow:
-        record(deps, uow, ctx, "audit.checkpoint", "audit", "ledger")
+        record(deps, uow, ctx, AuditAction.AUDIT_CHECKPOINT, "audit", "ledger")
         return uow.audit.checkpoint(ts_string(deps.clock.now()))
 
 

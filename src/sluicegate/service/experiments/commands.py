@@ -15,6 +15,7 @@ from sluicegate.domain.errors import (
     InvalidInput,
     SelfApproval,
 )
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import Decision, Outcome
 from sluicegate.domain.identity import (
     Action,
@@ -90,8 +91,8 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
             key=proposal.key,
             title=proposal.title,
             owner_team=proposal.owner_team,
-            state=State.PROPOSED.value,
-            risk_level=assessment.level.value,
+            state=State.PROPOSED,
+            risk_level=assessment.level,
             priority_score=score(priority_inputs(doc), assessment.level, priority_weights(uow)),
             proposer_id=ctx.principal.user_id,
             document=doc,
@@ -102,7 +103,15 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
             expires_at=proposal.expires_at,
         )
         uow.experiments.add(exp)
-        record(deps, uow, ctx, "experiment.create", "experiment", exp.key, after=_audit_view(exp))
+        record(
+            deps,
+            uow,
+            ctx,
+            AuditAction.EXPERIMENT_CREATE,
+            "experiment",
+            exp.key,
+            after=_audit_view(exp),
+        )
     return exp
 
 
@@ -138,9 +147,9 @@ def update(
         require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
-        if State(exp.state) in lifecycle.FINAL_STATES:
+        if exp.state in lifecycle.FINAL_STATES:
             raise Conflict(f"{key!r} is {exp.state}; final experiments cannot change")
-        if "risk" in changes and exp.state != State.PROPOSED.value:
+        if "risk" in changes and exp.state != State.PROPOSED:
             raise InvalidInput(
                 "risk factors can change only while the experiment is proposed",
                 errors=[FieldError("risk", f"the experiment is {exp.state}; propose a new one")],
@@ -157,7 +166,7 @@ def update(
             title=proposal.title,
             document=doc,
             assessment=assessment,
-            risk_level=str(assessment["level"]),
+            risk_level=RiskLevel(assessment["level"]),
             priority_score=score(
                 priority_inputs(doc), RiskLevel(assessment["level"]), priority_weights(uow)
             ),
@@ -171,7 +180,7 @@ def update(
             deps,
             uow,
             ctx,
-            "experiment.update",
+            AuditAction.EXPERIMENT_UPDATE,
             "experiment",
             key,
             before=_audit_view(exp),
@@ -220,7 +229,7 @@ def approve(
         exp = load_experiment(uow, key)
         if exp.proposer_id == ctx.principal.user_id:
             raise SelfApproval(f"{ctx.principal.username} proposed {key!r} and cannot approve it")
-        if exp.state != State.PROPOSED.value:
+        if exp.state != State.PROPOSED:
             raise Conflict(
                 f"{key!r} is {exp.state}; sign-offs are taken while it is proposed",
                 hint="Stage approvals arrive with promotion gates.",
@@ -245,7 +254,7 @@ def approve(
             deps,
             uow,
             ctx,
-            "experiment.approve",
+            AuditAction.EXPERIMENT_APPROVE,
             "experiment",
             key,
             after={"domain": domain, "reviewer": ctx.principal.username, "comment": comment},
@@ -287,7 +296,7 @@ def transition(
         require_team(ctx.principal, exp.owner_team)
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
-        lifecycle.check(State(exp.state), to)
+        lifecycle.check(exp.state, to)
         decision = _promotion_gate(deps, uow, ctx, exp, to, gates)
         if decision is not None and decision.outcome is not Outcome.PASS:
             blocked = decision  # the decision record commits; the experiment does not move
@@ -339,22 +348,20 @@ def apply_transition(
     )
     move = lifecycle.decide(
         exp.key,
-        State(exp.state),
+        exp.state,
         to,
         reason=reason,
         risk_level=exp.risk_level,
         missing_signoffs=missing,
     )
-    updated = replace(
-        exp, state=move.after.value, version=exp.version + 1, updated_at=deps.clock.now()
-    )
+    updated = replace(exp, state=move.after, version=exp.version + 1, updated_at=deps.clock.now())
     if not uow.experiments.update(updated, exp.version):
         raise Conflict(f"{exp.key!r} was changed by someone else; reload and retry")
     record(
         deps,
         uow,
         ctx,
-        "experiment.transition",
+        AuditAction.EXPERIMENT_TRANSITION,
         "experiment",
         exp.key,
         before={"state": exp.state, "version": exp.version},
@@ -365,7 +372,7 @@ def apply_transition(
     jit.revoke_for_experiment(deps, uow, ctx, exp.key, exp.state)
     notifications.enqueue(
         uow,
-        "experiment.transitioned",
+        EventType.EXPERIMENT_TRANSITIONED,
         {
             "experiment": exp.key,
             "from": exp.state,
@@ -414,7 +421,7 @@ def _stage_review(
             raise SelfApproval(
                 f"{ctx.principal.username} proposed {key!r} and cannot review its promotion"
             )
-        if State(exp.state) in lifecycle.FINAL_STATES:
+        if exp.state in lifecycle.FINAL_STATES:
             raise Conflict(f"{key!r} is {exp.state}; final experiments take no reviews")
         if any(
             a.reviewer_id == ctx.principal.user_id and a.stage == stage and a.domain.value == chosen
@@ -439,7 +446,7 @@ def _stage_review(
             deps,
             uow,
             ctx,
-            "experiment.stage-review",
+            AuditAction.EXPERIMENT_STAGE_REVIEW,
             "experiment",
             key,
             after={
@@ -472,7 +479,7 @@ def set_priority_weights(
             deps,
             uow,
             ctx,
-            "settings.update",
+            AuditAction.SETTINGS_UPDATE,
             "settings",
             "priority_weights",
             before=old.to_dict(),

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sluicegate.domain.identity import ReviewerDomain
+from sluicegate.domain.lifecycle import State
+from sluicegate.domain.risk import RiskLevel
 
 __all__ = [
     "ApprovalRecord",
@@ -23,8 +25,8 @@ class ExperimentRecord:
     key: str
     title: str
     owner_team: str
-    state: str
-    risk_level: str
+    state: State
+    risk_level: RiskLevel
     priority_score: float
     proposer_id: str
     document: dict[str, Any]

@@ -64,7 +64,7 @@ def experiment_dict(
         "created_at": exp.created_at.isoformat(),
         "updated_at": exp.updated_at.isoformat(),
         "expires_at": exp.expires_at.isoformat() if exp.expires_at else None,
-        "allowed_transitions": [s.value for s in lifecycle.allowed_from(State(exp.state))],
+        "allowed_transitions": [s.value for s in lifecycle.allowed_from(exp.state)],
     }
     if approvals is not None:
         out["approvals"] = [

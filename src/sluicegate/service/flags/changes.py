@@ -11,6 +11,7 @@ from sluicegate.domain.errors import (
     NotFound,
     SelfApproval,
 )
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.flagsets import (
     ChangeRequestState,
 )
@@ -84,23 +85,26 @@ def _decide(
             raise SelfApproval(
                 f"{ctx.principal.username} wrote change request {request_id} and cannot approve it"
             )
-        if cr.state != ChangeRequestState.PENDING.value:
+        if cr.state != ChangeRequestState.PENDING:
             raise Conflict(f"change request {request_id} is {cr.state}, not pending")
         decided = replace(
             cr,
-            state=to.value,
+            state=to,
             reviewer=ctx.principal.username,
             review_comment=comment,
             updated_at=deps.clock.now(),
         )
         if not uow.flags.update_change_request(decided, cr.state):
             raise Conflict(f"change request {request_id} was decided by someone else")
-        verb = "approve" if to is ChangeRequestState.APPROVED else "reject"
         record(
             deps,
             uow,
             ctx,
-            f"flag-change.{verb}",
+            (
+                AuditAction.FLAG_CHANGE_APPROVE
+                if to is ChangeRequestState.APPROVED
+                else AuditAction.FLAG_CHANGE_REJECT
+            ),
             "flag-change",
             cr.id,
             before={"state": cr.state},
@@ -159,7 +163,7 @@ def _apply(
         change_request_id=cr.id,
     )
     applied = replace(
-        cr, state=ChangeRequestState.APPLIED.value, applied_seq=rev.seq, updated_at=rev.created_at
+        cr, state=ChangeRequestState.APPLIED, applied_seq=rev.seq, updated_at=rev.created_at
     )
     if not uow.flags.update_change_request(applied, cr.state):
         raise Conflict(f"change request {cr.id} was changed by someone else")
@@ -175,7 +179,7 @@ def apply_change_request(
         fs = load_set(uow, name, environment)
         require_team(ctx.principal, fs.owner_team, "flag sets")
         cr = _load_request(uow, fs, request_id)
-        if cr.state != ChangeRequestState.APPROVED.value:
+        if cr.state != ChangeRequestState.APPROVED:
             raise Conflict(
                 f"change request {request_id} is {cr.state}; only approved requests apply",
                 hint="A reviewer other than the author runs `sluice flags request approve`.",
@@ -220,19 +224,17 @@ def _apply_one_due(deps: Deps, request_id: str) -> tuple[str, str] | None:
     with deps.uow() as uow:
         cr = uow.flags.get_change_request(request_id)
         fs = uow.flags.get_set_by_id(cr.flag_set_id) if cr is not None else None
-        if cr is None or fs is None or cr.state != ChangeRequestState.APPROVED.value:
+        if cr is None or fs is None or cr.state != ChangeRequestState.APPROVED:
             return None
         if cr.base_seq != fs.head_seq:
-            stale = replace(
-                cr, state=ChangeRequestState.SUPERSEDED.value, updated_at=deps.clock.now()
-            )
+            stale = replace(cr, state=ChangeRequestState.SUPERSEDED, updated_at=deps.clock.now())
             if not uow.flags.update_change_request(stale, cr.state):
                 raise Conflict(f"change request {cr.id} was changed by someone else")
             record(
                 deps,
                 uow,
                 _SCHEDULER,
-                "flag-change.supersede",
+                AuditAction.FLAG_CHANGE_SUPERSEDE,
                 "flag-change",
                 cr.id,
                 before={"state": cr.state},

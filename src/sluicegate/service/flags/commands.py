@@ -14,6 +14,7 @@ from sluicegate.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.flagsets import (
     EMPTY_DOCUMENT,
     parse_policy,
@@ -23,6 +24,7 @@ from sluicegate.domain.flagsets import (
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
+from sluicegate.service.flags.payloads import flag_set_payload
 from sluicegate.service.flags.ports import (
     FlagSetRecord,
 )
@@ -34,7 +36,7 @@ from sluicegate.service.flags.revisions import (
     validate_document,
     write_revision,
 )
-from sluicegate.service.flags.views import entity_name, flag_set_dict
+from sluicegate.service.flags.views import entity_name
 
 __all__ = [
     "create",
@@ -97,10 +99,10 @@ def create(
             deps,
             uow,
             ctx,
-            "flag-set.create",
+            AuditAction.FLAG_SET_CREATE,
             "flag-set",
             entity_name(fs),
-            after=flag_set_dict(fs, document=False),
+            after=flag_set_payload(fs),
             reason=reason,
         )
         governed = requires_approval(environment, parsed_policy)
@@ -229,7 +231,7 @@ def update_settings(
             deps,
             uow,
             ctx,
-            "flag-set.settings",
+            AuditAction.FLAG_SET_SETTINGS,
             "flag-set",
             entity_name(fs),
             before={"policy": fs.policy, "experiment": fs.experiment_key},

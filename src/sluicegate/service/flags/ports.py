@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sluicegate.domain.flagsets import ChangeRequestState
+
 __all__ = [
     "FlagChangeRequestRecord",
     "FlagHead",
@@ -64,7 +66,7 @@ class FlagRevisionRecord:
 class FlagChangeRequestRecord:
     id: str
     flag_set_id: str
-    state: str
+    state: ChangeRequestState
     base_seq: int
     document: dict[str, Any]
     diff: dict[str, Any]

@@ -18,6 +18,7 @@ from sluicegate.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.flagsets import (
     ChangeRequestState,
     diff_documents,
@@ -27,12 +28,13 @@ from sluicegate.domain.identity import require_team
 from sluicegate.flags import FlagDefinitionError, compile_flag_set
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.flags.payloads import change_request_payload
 from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
     FlagRevisionRecord,
     FlagSetRecord,
 )
-from sluicegate.service.flags.views import change_request_dict, entity_name
+from sluicegate.service.flags.views import entity_name
 from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
@@ -119,7 +121,7 @@ def write_revision(
         deps,
         uow,
         ctx,
-        "flag-set.revise",
+        AuditAction.FLAG_SET_REVISE,
         "flag-set",
         entity_name(fs),
         before={"number": fs.head_seq, "revision": fs.revision},
@@ -152,7 +154,7 @@ def open_change_request(
     cr = FlagChangeRequestRecord(
         id=deps.ids.new_id(),
         flag_set_id=fs.id,
-        state=(ChangeRequestState.PENDING if governed else ChangeRequestState.APPROVED).value,
+        state=ChangeRequestState.PENDING if governed else ChangeRequestState.APPROVED,
         base_seq=fs.head_seq,
         document=document,
         diff=diff_documents(fs.document, document),
@@ -172,10 +174,10 @@ def open_change_request(
         deps,
         uow,
         ctx,
-        "flag-change.create",
+        AuditAction.FLAG_CHANGE_CREATE,
         "flag-change",
         cr.id,
-        after={"flag_set": entity_name(fs), **change_request_dict(cr)},
+        after={"flag_set": entity_name(fs), **change_request_payload(cr)},
         reason=reason,
     )
     return cr

@@ -14,17 +14,19 @@ from sluicegate.domain.errors import (
     NotFound,
     Unauthenticated,
 )
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service.access.identity import authenticate, hash_token
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.flags.payloads import flag_token_payload
 from sluicegate.service.flags.ports import (
     FlagHead,
     FlagSetRecord,
     FlagTokenRecord,
 )
 from sluicegate.service.flags.revisions import load_set
-from sluicegate.service.flags.views import entity_name, token_dict
+from sluicegate.service.flags.views import entity_name
 
 __all__ = [
     "FLAG_TOKEN_PREFIX",
@@ -85,7 +87,13 @@ def issue_token(
         )
         uow.flags.add_token(token, hash_token(secret))
         record(
-            deps, uow, ctx, "flag-token.issue", "flag-token", token.id, after=token_dict(token, fs)
+            deps,
+            uow,
+            ctx,
+            AuditAction.FLAG_TOKEN_ISSUE,
+            "flag-token",
+            token.id,
+            after=flag_token_payload(token, fs),
         )
     return token, fs, secret
 
@@ -118,11 +126,11 @@ def revoke_token(
             deps,
             uow,
             ctx,
-            "flag-token.revoke",
+            AuditAction.FLAG_TOKEN_REVOKE,
             "flag-token",
             token_id,
-            before=token_dict(token, fs),
-            after=token_dict(after, fs),
+            before=flag_token_payload(token, fs),
+            after=flag_token_payload(after, fs),
         )
     return after, fs
 

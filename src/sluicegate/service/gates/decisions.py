@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sluicegate.domain.errors import Conflict, NotFound
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
     CheckRecord,
     CheckStatus,
@@ -122,7 +123,7 @@ def _decide(
             experiment_id=exp.id,
             experiment_key=exp.key,
             stage=stage,
-            outcome=decision.outcome.value,
+            outcome=decision.outcome,
             process_name=decision.process,
             process_version=decision.process_version,
             process_hash=decision.process_hash,
@@ -146,8 +147,8 @@ def _decide(
         "policy_revision": decision.policy_revision,
         "blocking": [c.gate for c in decision.blocking],
     }
-    record(deps, uow, ctx, "gate.decision", "gate-decision", decision.id, after=summary)
-    notifications.enqueue(uow, "gate.decision", summary, deps=deps)
+    record(deps, uow, ctx, AuditAction.GATE_DECISION, "gate-decision", decision.id, after=summary)
+    notifications.enqueue(uow, EventType.GATE_DECISION, summary, deps=deps)
     waiting = [
         c.gate
         for c in decision.checks
@@ -156,7 +157,7 @@ def _decide(
     if waiting:
         notifications.enqueue(
             uow,
-            "approval.requested",
+            EventType.APPROVAL_REQUESTED,
             {"experiment": exp.key, "stage": stage, "gates": waiting, "decision_id": decision.id},
             deps=deps,
         )

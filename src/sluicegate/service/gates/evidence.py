@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.evidence import DEFAULT_MAX_BYTES, EvidenceError, parse_evidence
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service.auditing import record
@@ -103,7 +104,7 @@ def add_evidence(
             deps,
             uow,
             ctx,
-            "evidence.add",
+            AuditAction.EVIDENCE_ADD,
             "experiment",
             key,
             after={

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound, SelfApproval
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
     Enforcement,
     InvalidOverride,
@@ -18,6 +19,7 @@ from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.gates.decisions import load_experiment
+from sluicegate.service.gates.payloads import override_payload
 from sluicegate.service.gates.ports import (
     GateOverrideRecord,
 )
@@ -96,9 +98,9 @@ def create_override(
             created_at=now,
         )
         uow.gates.add_override(rec)
-        view = override_dict(rec, key)
-        record(deps, uow, ctx, "override.create", "override", rec.id, after=view)
-        notifications.enqueue(uow, "override.created", view, deps=deps)
+        view = override_payload(rec, key)
+        record(deps, uow, ctx, AuditAction.OVERRIDE_CREATE, "override", rec.id, after=view)
+        notifications.enqueue(uow, EventType.OVERRIDE_CREATED, view, deps=deps)
     return rec
 
 
@@ -125,17 +127,17 @@ def revoke_override(
             rec, revoked_by=ctx.actor, revoked_at=now, revoke_reason=reason.strip()
         )
         key = rec.experiment_key
-        view = override_dict(revoked, key)
+        view = override_payload(revoked, key)
         record(
             deps,
             uow,
             ctx,
-            "override.revoke",
+            AuditAction.OVERRIDE_REVOKE,
             "override",
             rec.id,
-            before=override_dict(rec, key),
+            before=override_payload(rec, key),
             after=view,
             reason=reason,
         )
-        notifications.enqueue(uow, "override.revoked", view, deps=deps)
+        notifications.enqueue(uow, EventType.OVERRIDE_REVOKED, view, deps=deps)
     return revoked, key

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sluicegate.domain.gates.decision import Outcome
+
 __all__ = [
     "EvidenceRecord",
     "GateDecisionRecord",
@@ -83,7 +85,7 @@ class GateDecisionRecord:
     experiment_id: str
     experiment_key: str
     stage: str
-    outcome: str
+    outcome: Outcome
     process_name: str
     process_version: int
     process_hash: str

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.gates import (
     Process,
     ProcessSelector,
@@ -279,7 +280,7 @@ def _store(
         deps,
         uow,
         ctx,
-        "process.apply",
+        AuditAction.PROCESS_APPLY,
         "process",
         process.name,
         before=None if latest is None else {"version": latest.version, "hash": latest.content_hash},
@@ -363,7 +364,14 @@ def set_selector(deps: Deps, ctx: RequestContext, doc: Mapping[str, Any]) -> dic
         before = uow.settings.get(_SELECTOR_KEY)
         uow.settings.put(_SELECTOR_KEY, value, deps.clock.now())
         record(
-            deps, uow, ctx, "settings.update", "settings", _SELECTOR_KEY, before=before, after=value
+            deps,
+            uow,
+            ctx,
+            AuditAction.SETTINGS_UPDATE,
+            "settings",
+            _SELECTOR_KEY,
+            before=before,
+            after=value,
         )
     return value
 
@@ -451,7 +459,7 @@ def migrate_experiment(
             deps,
             uow,
             ctx,
-            "experiment.process-migrate",
+            AuditAction.EXPERIMENT_PROCESS_MIGRATE,
             "experiment",
             key,
             before=None

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.gates import (
     EnvironmentInfo,
     ReviewBoard,
@@ -74,5 +75,14 @@ def set_gate_setting(
     with deps.uow() as uow:
         before = uow.settings.get(name)
         uow.settings.put(name, stored, deps.clock.now())
-        record(deps, uow, ctx, "settings.update", "settings", name, before=before, after=stored)
+        record(
+            deps,
+            uow,
+            ctx,
+            AuditAction.SETTINGS_UPDATE,
+            "settings",
+            name,
+            before=before,
+            after=stored,
+        )
     return stored

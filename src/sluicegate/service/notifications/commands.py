@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.domain.notifications import (
     Envelope,
@@ -30,11 +30,11 @@ from sluicegate.domain.notifications import (
     render,
     signed_headers,
     validate_event_patterns,
-    validate_event_type,
     validate_url,
 )
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.notifications.payloads import redacted_url, subscription_payload
 from sluicegate.service.notifications.ports import WebhookDeliveryRecord, WebhookSubscriptionRecord
 from sluicegate.service.ports import UnitOfWork
 
@@ -69,18 +69,18 @@ DELIVERY_STATES = ("pending", "sending", "delivered", "dead")
 
 def enqueue(
     uow: UnitOfWork,
-    event_type: str,
+    event: EventType,
     payload: dict[str, Any],
     *,
     deps: Deps | None = None,
 ) -> None:
-    """Queue ``event_type`` for every active subscription that wants it, in ``uow``'s transaction.
+    """Queue ``event`` for every active subscription that wants it, in ``uow``'s transaction.
 
     Never does network I/O. ``payload`` must be JSON-serialisable (checked here, so that a bad
     payload fails the caller's use case rather than the dispatcher). Pass ``deps`` to take ids and
     the time from the injected factories; without it a UUID and the system clock are used.
     """
-    validate_event_type(event_type)
+    event_type = event.value
     data = json.loads(json.dumps(payload, allow_nan=False))
     now = deps.clock.now() if deps is not None else datetime.now(UTC)
 
@@ -118,18 +118,11 @@ class CreatedSubscription:
     secret: str
 
 
-def _redacted_url(url: str) -> str:
-    """Scheme and host only: chat webhook URLs carry a credential in their path."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}/…"
-
-
 def subscription_dict(sub: WebhookSubscriptionRecord, *, redact: bool = False) -> dict[str, Any]:
     return {
         "id": sub.id,
         "name": sub.name,
-        "url": _redacted_url(sub.url) if redact else sub.url,
+        "url": redacted_url(sub.url) if redact else sub.url,
         "events": list(sub.events),
         "format": sub.format,
         "active": sub.active,
@@ -213,10 +206,10 @@ def create_subscription(
             deps,
             uow,
             ctx,
-            "webhook.create",
+            AuditAction.WEBHOOK_CREATE,
             "webhook",
             sub.id,
-            after=subscription_dict(sub, redact=True),
+            after=subscription_payload(sub),
         )
     return CreatedSubscription(sub, secret)
 
@@ -271,11 +264,11 @@ def update_subscription(
             deps,
             uow,
             ctx,
-            "webhook.update",
+            AuditAction.WEBHOOK_UPDATE,
             "webhook",
             sub_id,
-            before=subscription_dict(before, redact=True),
-            after=subscription_dict(after, redact=True),
+            before=subscription_payload(before),
+            after=subscription_payload(after),
         )
     return after
 
@@ -290,10 +283,10 @@ def delete_subscription(deps: Deps, ctx: RequestContext, sub_id: str) -> None:
             deps,
             uow,
             ctx,
-            "webhook.delete",
+            AuditAction.WEBHOOK_DELETE,
             "webhook",
             sub_id,
-            before={**subscription_dict(before, redact=True), "deliveries_dropped": dropped},
+            before={**subscription_payload(before), "deliveries_dropped": dropped},
         )
 
 
@@ -345,7 +338,7 @@ def retry_delivery(deps: Deps, ctx: RequestContext, delivery_id: str) -> Webhook
             deps,
             uow,
             ctx,
-            "webhook.delivery-retry",
+            AuditAction.WEBHOOK_DELIVERY_RETRY,
             "webhook-delivery",
             delivery_id,
             before={"state": before.state, "attempts": before.attempts},

@@ -8,6 +8,7 @@ from typing import Any
 
 from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.domain.rollouts import (
     FINAL,
@@ -137,7 +138,7 @@ def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
         if exp is None:
             raise NotFound(f"experiment {key!r} not found", hint="`sluice experiment list`.")
         require_team(ctx.principal, exp.owner_team, "rollouts")
-        if lifecycle.State(exp.state) in lifecycle.FINAL_STATES:
+        if exp.state in lifecycle.FINAL_STATES:
             raise Conflict(f"experiment {key!r} is {exp.state}; it takes no new rollouts")
         _check_target(uow, plan)
         if not plan.services:
@@ -147,8 +148,8 @@ def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
             id=deps.ids.new_id(),
             experiment_key=key,
             name=name,
-            status=Status.PENDING.value,
-            target_kind=plan.target.kind.value,
+            status=Status.PENDING,
+            target_kind=plan.target.kind,
             target_ref=_target_ref(plan),
             plan=plan.to_dict(),
             current_step=0,
@@ -169,7 +170,7 @@ def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
             deps,
             uow,
             ctx,
-            "rollout.create",
+            AuditAction.ROLLOUT_CREATE,
             "rollout",
             rollout.id,
             after={"experiment": key, "name": name, "plan": rollout.plan},
@@ -203,7 +204,7 @@ def _control(
         now = deps.clock.now()
         updated = replace(
             rollout,
-            status=(to or current).value,
+            status=to or current,
             step_state={**rollout.step_state, **(state_update or {})},
             outcome=dict(outcome) if outcome is not None else rollout.outcome,
             finished_at=now if to in FINAL else rollout.finished_at,
@@ -216,7 +217,7 @@ def _control(
             deps,
             uow,
             ctx,
-            f"rollout.{verb}",
+            AuditAction(f"rollout.{verb}"),  # start, pause, resume, promote, abort
             "rollout",
             rollout.id,
             before={"status": rollout.status, "step": rollout.current_step},

@@ -14,6 +14,7 @@ from typing import Any
 
 from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import Conflict, NotFound
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.rollouts import (
     Desired,
     RolloutPlan,
@@ -101,14 +102,14 @@ class Effects:
                 self.deps,
                 uow,
                 CONTROLLER,
-                "rollout.step-apply",
+                AuditAction.ROLLOUT_STEP_APPLY,
                 "rollout",
                 current.id,
                 before={"weight": current.weight, "rings": current.rings},
                 after={"step": current.current_step, **desired.to_dict(), **detail},
             )
             if plan.target.kind is not TargetKind.FLAG:
-                notifications.enqueue(uow, "rollout.weights", payload, deps=self.deps)
+                notifications.enqueue(uow, EventType.ROLLOUT_WEIGHTS, payload, deps=self.deps)
             log.info(
                 "rollout %s: applied step %d (weight %d%%)",
                 current.id,
@@ -218,7 +219,7 @@ class Effects:
                 self.deps,
                 uow,
                 CONTROLLER,
-                "rollout.abort",
+                AuditAction.ROLLOUT_ABORT,
                 "rollout",
                 fresh.id,
                 before={"status": fresh.status, "step": fresh.current_step},
@@ -335,7 +336,7 @@ class Effects:
                 self.deps,
                 uow,
                 CONTROLLER,
-                "rollout.analysis-pass",
+                AuditAction.ROLLOUT_ANALYSIS_PASS,
                 "rollout",
                 fresh.id,
                 after={"step": fresh.current_step, **evidence},
@@ -361,7 +362,7 @@ class Effects:
                 self.deps,
                 uow,
                 CONTROLLER,
-                "rollout.succeed",
+                AuditAction.ROLLOUT_SUCCEED,
                 "rollout",
                 fresh.id,
                 before={"status": fresh.status},
@@ -390,7 +391,7 @@ class Effects:
                 self.deps,
                 uow,
                 CONTROLLER,
-                "rollout.analysis-fail",
+                AuditAction.ROLLOUT_ANALYSIS_FAIL,
                 "rollout",
                 fresh.id,
                 after={"step": fresh.current_step, "reason": reason, **evidence},
@@ -435,7 +436,10 @@ class Effects:
                 hold_reason=None,
             )
             notifications.enqueue(
-                uow, "rollout.weights", _weights_payload(done, plan, Desired()), deps=self.deps
+                uow,
+                EventType.ROLLOUT_WEIGHTS,
+                _weights_payload(done, plan, Desired()),
+                deps=self.deps,
             )
             summary = {
                 "rollout": fresh.id,
@@ -443,12 +447,12 @@ class Effects:
                 "status": final.value,
                 "reason": outcome.get("reason"),
             }
-            notifications.enqueue(uow, "rollout.rolled-back", summary, deps=self.deps)
+            notifications.enqueue(uow, EventType.ROLLOUT_ROLLED_BACK, summary, deps=self.deps)
             record(
                 self.deps,
                 uow,
                 CONTROLLER,
-                "rollout.rollback",
+                AuditAction.ROLLOUT_ROLLBACK,
                 "rollout",
                 fresh.id,
                 before={"weight": fresh.weight, "rings": fresh.rings},
@@ -472,7 +476,7 @@ class Effects:
         exp = uow.experiments.get_by_key(rollout.experiment_key)
         if exp is None:
             return
-        state = lifecycle.State(exp.state)
+        state = exp.state
         if lifecycle.State.ROLLED_BACK not in lifecycle.allowed_from(state):
             log.info("experiment %s is %s; not marking it rolled-back", exp.key, exp.state)
             return

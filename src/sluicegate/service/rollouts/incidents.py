@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
@@ -44,6 +45,16 @@ def open_for_rollout(
         "services": services,
         "title": incident.title,
     }
-    record(deps, uow, ctx, "incident.open", "incident", incident.id, after={**summary, **evidence})
-    notifications.enqueue(uow, "incident.opened", {**summary, "evidence": evidence}, deps=deps)
+    record(
+        deps,
+        uow,
+        ctx,
+        AuditAction.INCIDENT_OPEN,
+        "incident",
+        incident.id,
+        after={**summary, **evidence},
+    )
+    notifications.enqueue(
+        uow, EventType.INCIDENT_OPENED, {**summary, "evidence": evidence}, deps=deps
+    )
     return incident

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.rollouts import Breaker
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
@@ -115,7 +116,13 @@ class Journal:
         uow.rollouts.put_breaker(failed, now)
         if failed.state != current.current(now).state:
             record(
-                self.deps, uow, CONTROLLER, "breaker.open", "breaker", key, after=failed.to_dict()
+                self.deps,
+                uow,
+                CONTROLLER,
+                AuditAction.BREAKER_OPEN,
+                "breaker",
+                key,
+                after=failed.to_dict(),
             )
         return failed
 
@@ -133,7 +140,7 @@ class Journal:
                         self.deps,
                         uow,
                         CONTROLLER,
-                        "breaker.close",
+                        AuditAction.BREAKER_CLOSE,
                         "breaker",
                         key,
                         after=closed.to_dict(),

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sluicegate.domain.rollouts.breaker import Breaker
+from sluicegate.domain.rollouts.machine import Status
+from sluicegate.domain.rollouts.plan import TargetKind
 
 __all__ = [
     "IncidentRecord",
@@ -24,8 +26,8 @@ class RolloutRecord:
     id: str
     experiment_key: str
     name: str
-    status: str
-    target_kind: str
+    status: Status
+    target_kind: TargetKind
     target_ref: str
     plan: dict[str, Any]
     current_step: int

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sluicegate.domain.errors import SluicegateError
+from sluicegate.domain.events import AuditAction
 from sluicegate.domain.gates import Outcome
 from sluicegate.domain.rollouts import RolloutPlan, Status, Step, StepKind, desired_after
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps
-from sluicegate.service.gates import enter_stage, governed_stage
-from sluicegate.service.gates.processes import GateRuntime
+from sluicegate.service.gates import GateRuntime, enter_stage, governed_stage
 from sluicegate.service.metrics.ports import MetricSourceError
 from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts import in_flight_verdicts, load_plan
@@ -78,10 +78,10 @@ class RolloutProgress:
         if rollout is None:
             return False
         before = (rollout.status, rollout.current_step)
-        if rollout.status == Status.ROLLING_BACK.value:
+        if rollout.status == Status.ROLLING_BACK:
             self.effects.roll_back(rollout)
             return True
-        if rollout.status != Status.RUNNING.value:
+        if rollout.status != Status.RUNNING:
             return False
         try:
             self._advance(rollout)
@@ -123,7 +123,7 @@ class RolloutProgress:
             self.deps,
             uow,
             CONTROLLER,
-            "rollout.hold",
+            AuditAction.ROLLOUT_HOLD,
             "rollout",
             rollout.id,
             after={"reason": reason},

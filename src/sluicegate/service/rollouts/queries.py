@@ -89,7 +89,7 @@ def incident_dict(incident: IncidentRecord) -> dict[str, Any]:
 
 def _weights_view(rollout: RolloutRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"canary": rollout.weight, "stable": 100 - rollout.weight}
-    if rollout.target_kind == TargetKind.BLUE_GREEN.value:
+    if rollout.target_kind == TargetKind.BLUE_GREEN:
         out.update({"green": rollout.weight, "blue": 100 - rollout.weight})
     return out
 
@@ -98,7 +98,7 @@ def rollout_dict(rollout: RolloutRecord) -> dict[str, Any]:
     plan = load_plan(rollout)
     steps = []
     for i, step in enumerate(plan.steps):
-        if rollout.status == Status.SUCCEEDED.value or i < rollout.current_step:
+        if rollout.status == Status.SUCCEEDED or i < rollout.current_step:
             state = "done"
         elif i == rollout.current_step and rollout.status not in {s.value for s in FINAL}:
             state = "current"
