@@ -24,13 +24,18 @@ $(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/activate
 run: $(VENV)/.server-installed
 	$(BIN)/sluice demo
 
+# pytest runs on every core (pytest-xdist); --dist loadfile keeps each test file on one worker, so
+# a module's fixtures (the e2e servers, the Prometheus stack) start once and its tests keep their
+# order. `make test PYTEST_ARGS=` runs pytest in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory migrations-check
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 migrations-check: $(VENV)/.dev-installed
 	$(BIN)/python -m sluicegate.adapters.db.driftcheck

@@ -180,7 +180,8 @@ def _reference(core: FlagdCore, flag: str, ctx: dict[str, Any], swap: bool) -> t
     except Exception:
         return ("ERROR", "GENERAL")
     value = None if details.value == SENTINEL else details.value
-    return (value, details.variant, str(details.reason.value), None)
+    reason: Any = details.reason  # a Reason member (typed as str | None by the SDK)
+    return (value, details.variant, str(reason.value), None)
 
 
 def _ours(flag_set: Any, flag: str, ctx: dict[str, Any], swap: bool) -> tuple[Any, ...]:

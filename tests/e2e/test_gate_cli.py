@@ -22,7 +22,7 @@ import pytest
 from tests.support.app import EXAMPLE_PROPOSAL
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "unit" / "evidence" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures" / "evidence"
 KEY = "checkout-redesign"
 
 PROCESS = """\

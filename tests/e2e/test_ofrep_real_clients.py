@@ -133,7 +133,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             assert http.post("/api/v1/teams", json={"key": "payments", "name": "P"}).is_success
             tokens = {"root": root}
             for user, role in (("alice", "contributor"), ("bob", "reviewer")):
-                body = {"username": user, "display_name": user, "role": role}
+                body: dict[str, Any] = {"username": user, "display_name": user, "role": role}
                 if role == "contributor":
                     body["teams"] = ["payments"]
                 assert http.post("/api/v1/users", json=body).is_success
@@ -388,14 +388,14 @@ def test_event_stream_and_revision_diff_over_the_wire(server: Server, staging: s
             }
             changed = before.json()
             changed["flags"]["colour"]["defaultVariant"] = "blue"
-            r = http.put(
+            put = http.put(
                 "/api/v1/flag-sets/shop/staging/document",
                 json=changed,
                 headers=alice,
                 params={"reason": "stream"},
             )
-            assert r.status_code == 200, r.text
-            new_revision = r.json()["revision"]["revision"]
+            assert put.status_code == 200, put.text
+            new_revision = put.json()["revision"]["revision"]
             seen = []
             for line in lines:
                 seen.append(line)
@@ -406,7 +406,7 @@ def test_event_stream_and_revision_diff_over_the_wire(server: Server, staging: s
                 "data: " + json.dumps({"revision": new_revision, "flag_set": "shop"}),
             ]
             assert all(line in ("", ": keepalive") for line in seen[:-2]), seen
-        number = r.json()["revision"]["number"]
+        number = put.json()["revision"]["number"]
     r = server.sluice(
         "flags", "diff", "shop", "--env", "staging", "--from", str(number - 1), "--to",
         str(number), "--json", who="alice",

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from tests.support.app import FakeClock
 
-from sluicegate.bootstrap import Settings, prepare
-from sluicegate.domain.audit import link
+from sluicegate.bootstrap import Container, Settings, prepare
+from sluicegate.domain.audit import VerifyReport, link
 from sluicegate.service import audit as svc
 from sluicegate.service.context import SYSTEM, RequestContext
 
@@ -147,10 +147,10 @@ def _insert(c) -> None:  # type: ignore[no-untyped-def]
     ids=["edit", "delete", "reorder", "insert"],
 )
 def test_tampering_with_real_rows_is_detected_at_the_first_bad_seq(
-    ledger,
-    verify,
+    ledger: Container,
+    verify: Callable[[Container], VerifyReport],
     tamper: Callable[[object], None],
-    first_bad: int,  # type: ignore[no-untyped-def]
+    first_bad: int,
 ) -> None:
     tamper(ledger)
     report = verify(ledger)

@@ -40,8 +40,8 @@ def test_custom_risk_matrix_file_is_used(tmp_path: Path) -> None:
     c = prepare(Settings.from_env(env))
     try:
         factors: RiskFactors = RiskInput(
-            data_classification="public",
-            user_impact="none",
+            data_classification="public",  # type: ignore[arg-type]
+            user_impact="none",  # type: ignore[arg-type]
             system_criticality="low",  # type: ignore[arg-type]
         ).factors()
         assert c.deps.default_risk_matrix.assess(factors).level is RiskLevel.HIGH

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.test_rollouts_api import FLAGS, _canary_experiment, _create, _flag_set
 from tests.support.app import Harness
+from tests.support.rollouts import FLAGS, canary_experiment, create_rollout, flag_set
 
 WEIGHTS = [1, 5, 25, 50, 100]
 KILLS = 4
@@ -82,9 +82,9 @@ def test_kill_9_at_random_points_neither_skips_nor_repeats_a_step(
     sqlite_harness: Harness, tmp_path: Path
 ) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
-    _flag_set(h)
-    rid = _create(h, _plan()).json()["id"]
+    canary_experiment(h)
+    flag_set(h)
+    rid = create_rollout(h, _plan()).json()["id"]
     assert h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start").status_code == 200
     url = h.container.settings.url
     home = h.container.settings.home

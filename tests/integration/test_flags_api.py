@@ -421,7 +421,7 @@ def test_sync_document_with_etag_and_scoped_tokens(harness: Harness) -> None:
 def test_ofrep_single_flag_reasons_and_errors(harness: Harness) -> None:
     h = harness
     _create(h, "staging")
-    cases = {
+    cases: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = {
         "static-on": ({}, 200, {"reason": "STATIC", "variant": "on", "value": True}),
         "pro-only": ({"plan": "pro"}, 200, {"reason": "TARGETING_MATCH", "value": True}),
         "colour": ({}, 200, {"reason": "STATIC", "variant": "red", "value": "red"}),

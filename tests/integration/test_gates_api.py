@@ -19,7 +19,7 @@ from sluicegate.service import audit as audit_svc
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_POLICIES = ROOT / "examples" / "policies"
-COVERAGE = (ROOT / "tests" / "unit" / "evidence" / "fixtures" / "coverage_py.xml").read_bytes()
+COVERAGE = (ROOT / "tests" / "fixtures" / "evidence" / "coverage_py.xml").read_bytes()
 KEY = "checkout-redesign"
 EXP = f"/api/v1/experiments/{KEY}"
 

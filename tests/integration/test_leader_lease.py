@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.test_rollouts_api import _canary_experiment, _create
 from tests.support.app import Harness, make_harness
+from tests.support.rollouts import canary_experiment, create_rollout
 
 from sluicegate.adapters.db.rollout_repositories import SqlRollouts
 
@@ -64,7 +64,7 @@ def test_standby_takes_over_after_the_leader_is_killed(pg_url: str, tmp_path: Pa
     procs: list[subprocess.Popen[bytes]] = []
     log = tmp_path / "controllers.log"
     try:
-        _canary_experiment(h)
+        canary_experiment(h)
         steps: list[dict[str, Any]] = []
         source = {"kind": "simulated", "seed": 5, "interval_seconds": 0.05}
         for w in (10, 50, 100):
@@ -73,7 +73,7 @@ def test_standby_takes_over_after_the_leader_is_killed(pg_url: str, tmp_path: Pa
                 {"analysis": {"intervals": 8, "source": source, "monitor": {"alpha": 1e-9}}},
             ]
         plan = {"target": {"kind": "deployment", "service": "checkout"}, "steps": steps}
-        rid = _create(h, plan).json()["id"]
+        rid = create_rollout(h, plan).json()["id"]
         assert h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start").status_code == 200
 
         first = _spawn(h.container.settings.home, pg_url, log)

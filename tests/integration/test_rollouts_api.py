@@ -12,19 +12,12 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.support.app import EXAMPLE_PROPOSAL, Harness
+from tests.support.app import Harness
+from tests.support.rollouts import FLAGS, canary_experiment, create_rollout, flag_set
 
 from sluicegate.controller import Engine, EngineSettings, SimulatedMetricSource
 from sluicegate.service.metrics.ports import MetricSource
 from sluicegate.service.rollouts import RolloutVerdicts
-
-BOOL = {"on": True, "off": False}
-FLAGS: dict[str, Any] = {
-    "flags": {
-        "new-checkout": {"state": "ENABLED", "variants": BOOL, "defaultVariant": "off"},
-        "other": {"state": "ENABLED", "variants": BOOL, "defaultVariant": "on"},
-    }
-}
 
 
 def _source(multiplier: float = 1.0) -> dict[str, Any]:
@@ -38,36 +31,6 @@ def _source(multiplier: float = 1.0) -> dict[str, Any]:
 
 def _analysis(multiplier: float = 1.0, intervals: int = 2) -> dict[str, Any]:
     return {"analysis": {"intervals": intervals, "source": _source(multiplier)}}
-
-
-def _canary_experiment(h: Harness) -> None:
-    r = h.call(
-        "alice",
-        "POST",
-        "/api/v1/experiments",
-        content=EXAMPLE_PROPOSAL,
-        headers={"content-type": "application/yaml"},
-    )
-    assert r.status_code == 201, r.text
-    path = "/api/v1/experiments/checkout-redesign"
-    for domain in r.json()["missing_signoffs"]:
-        who = "carol" if domain in ("product", "operations") else "bob"
-        assert h.call(who, "POST", f"{path}/approvals", json={"domain": domain}).status_code == 201
-    for state in ("approved", "sandbox", "staging", "canary"):
-        r = h.call("alice", "POST", f"{path}/transitions", json={"to": state})
-        assert r.status_code == 200, r.text
-
-
-def _flag_set(h: Harness) -> None:
-    r = h.call(
-        "alice",
-        "POST",
-        "/api/v1/flag-sets",
-        json={"name": "shop", "environment": "staging", "owner_team": "payments"},
-    )
-    assert r.status_code == 201, r.text
-    r = h.call("alice", "PUT", "/api/v1/flag-sets/shop/staging/document", json=FLAGS)
-    assert r.status_code < 300, r.text
 
 
 def _engine(h: Harness) -> Engine:
@@ -91,17 +54,11 @@ def _run(h: Harness, engine: Engine, rollout_id: str, limit: int = 60) -> dict[s
     raise AssertionError(f"rollout {rollout_id} did not finish in {limit} ticks")
 
 
-def _create(h: Harness, plan: dict[str, Any], who: str = "alice") -> Any:
-    return h.call(
-        who, "POST", "/api/v1/rollouts", json={"experiment": "checkout-redesign", "plan": plan}
-    )
-
-
 def test_deployment_rollout_ramps_and_publishes_weights(harness: Harness) -> None:
     h = harness
-    _canary_experiment(h)
+    canary_experiment(h)
     plan = {"target": {"kind": "deployment", "service": "checkout"}, **_analysis()}
-    r = _create(h, plan)
+    r = create_rollout(h, plan)
     assert r.status_code == 201, r.text
     rollout = r.json()
     assert rollout["status"] == "pending"
@@ -144,7 +101,7 @@ def test_deployment_rollout_ramps_and_publishes_weights(harness: Harness) -> Non
 
 def test_bad_canary_rolls_back_opens_incident_and_marks_experiment(harness: Harness) -> None:
     h = harness
-    _canary_experiment(h)
+    canary_experiment(h)
     hook = h.call(
         "admin",
         "POST",
@@ -153,7 +110,7 @@ def test_bad_canary_rolls_back_opens_incident_and_marks_experiment(harness: Harn
     )
     assert hook.status_code == 201, hook.text
     plan = {"target": {"kind": "deployment", "service": "checkout"}, **_analysis(6.0)}
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     body = _run(h, _engine(h), rid)
     assert body["status"] == "rolled-back"
@@ -185,10 +142,12 @@ def test_open_service_breaker_holds_other_rollouts_until_a_probe_succeeds(
     sqlite_harness: Harness,
 ) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     engine = _engine(h)
-    bad = _create(h, {"target": {"kind": "deployment", "service": "checkout"}, **_analysis(6.0)})
-    good = _create(
+    bad = create_rollout(
+        h, {"target": {"kind": "deployment", "service": "checkout"}, **_analysis(6.0)}
+    )
+    good = create_rollout(
         h,
         {
             "target": {"kind": "deployment", "service": "checkout", "deployment": "checkout-b"},
@@ -215,8 +174,8 @@ def test_flag_rollout_writes_revisions_with_rings_and_rolls_back_the_flag(
     harness: Harness,
 ) -> None:
     h = harness
-    _canary_experiment(h)
-    _flag_set(h)
+    canary_experiment(h)
+    flag_set(h)
     plan = {
         "target": {
             "kind": "flag",
@@ -231,7 +190,7 @@ def test_flag_rollout_writes_revisions_with_rings_and_rolls_back_the_flag(
             {"weight": 100},
         ],
     }
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     engine = _engine(h)
     for _ in range(2):
@@ -258,12 +217,12 @@ def test_flag_rollout_writes_revisions_with_rings_and_rolls_back_the_flag(
 
 def test_pause_until_approved_waits_for_promote_by_a_reviewer(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     plan = {
         "target": {"kind": "deployment", "service": "checkout"},
         "steps": [{"weight": 5}, {"pause": {"until": "approved"}}, {"weight": 100}],
     }
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     engine = _engine(h)
     for _ in range(4):
@@ -280,9 +239,9 @@ def test_pause_until_approved_waits_for_promote_by_a_reviewer(sqlite_harness: Ha
 
 def test_manual_pause_resume_and_abort(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     plan = {"target": {"kind": "deployment", "service": "checkout"}, **_analysis()}
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     r = h.call("alice", "POST", f"/api/v1/rollouts/{rid}/pause", json={})
     assert r.status_code == 409
     assert r.json()["code"] == "invalid-transition"
@@ -349,9 +308,9 @@ def test_invalid_plans_are_refused_and_change_nothing(
     sqlite_harness: Harness, plan: dict[str, Any], field: str
 ) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     before = h.counts()
-    r = _create(h, plan)
+    r = create_rollout(h, plan)
     assert r.status_code == 422, r.text
     assert field in [e["field"] for e in r.json()["errors"]]
     assert h.counts() == before
@@ -361,9 +320,9 @@ def test_rollouts_need_team_membership_and_an_existing_experiment(
     sqlite_harness: Harness,
 ) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     plan = {"target": {"kind": "deployment", "service": "checkout"}}
-    assert _create(h, plan, who="zoe").status_code == 403
+    assert create_rollout(h, plan, who="zoe").status_code == 403
     r = h.call("alice", "POST", "/api/v1/rollouts", json={"experiment": "nope", "plan": plan})
     assert r.status_code == 404
     assert h.call("erin", "GET", "/api/v1/rollouts/none").status_code == 404
@@ -371,9 +330,9 @@ def test_rollouts_need_team_membership_and_an_existing_experiment(
 
 def test_blue_green_switches_once_between_two_analyses(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     plan = {"target": {"kind": "blue-green", "service": "checkout"}, **_analysis()}
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     body = _run(h, _engine(h), rid)
     assert body["status"] == "succeeded"
@@ -393,7 +352,7 @@ def test_cli_start_status_watch_and_exit_codes(
     from sluicegate.cli.main import app
 
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
 
     def client() -> Client:
         c = Client("http://testserver", None)
@@ -455,7 +414,7 @@ stages:
 
 def test_a_gated_step_holds_until_the_stage_gates_pass(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     r = h.call(
         "admin",
         "PUT",
@@ -467,7 +426,7 @@ def test_a_gated_step_holds_until_the_stage_gates_pass(sqlite_harness: Harness) 
         "target": {"kind": "deployment", "service": "checkout"},
         "steps": [{"weight": 5}, {"weight": 50, "gate": "rollout"}],
     }
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     engine = _engine(h)
     for _ in range(3):
@@ -553,7 +512,7 @@ def test_metric_verdict_gates_read_the_rollouts(harness: Harness) -> None:
     """The gate check asks the experiment's rollouts; a gated step sees its own rollout's
     analyses so far (no deadlock on a running rollout)."""
     h = harness
-    _canary_experiment(h)
+    canary_experiment(h)
     r = h.call(
         "admin",
         "PUT",
@@ -571,7 +530,7 @@ def test_metric_verdict_gates_read_the_rollouts(harness: Harness) -> None:
         "analysis": analysis,
         "steps": [{"weight": 5}, {"analysis": {}}, {"weight": 50, "gate": "rollout"}],
     }
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     # While it runs, CI asking for the stage waits for the rollout to finish.
     outcome, check = _verdict_check(h)
@@ -592,7 +551,7 @@ def test_metric_verdict_gates_read_the_rollouts(harness: Harness) -> None:
 
 def test_a_rolled_back_rollout_denies_its_metric_verdict_gate(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     r = h.call(
         "admin",
         "PUT",
@@ -601,7 +560,7 @@ def test_a_rolled_back_rollout_denies_its_metric_verdict_gate(sqlite_harness: Ha
     )
     assert r.status_code < 300, r.text
     plan = {"target": {"kind": "deployment", "service": "checkout"}, **_analysis(6.0)}
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     assert _run(h, _engine(h), rid)["status"] == "rolled-back"
     outcome, check = _verdict_check(h)
@@ -640,12 +599,12 @@ def _ticks(h: Harness, engine: Engine, rid: str, n: int) -> dict[str, Any]:
 
 def test_governed_flag_steps_wait_for_four_eyes_and_rollback_does_not(harness: Harness) -> None:
     h = harness
-    _canary_experiment(h)
+    canary_experiment(h)
     base = _governed_flag_set(h)
     plan = _flag_plan(
         [{"weight": 10}, {"analysis": {"intervals": 2, "source": _source(6.0)}}, {"weight": 100}]
     )
-    rid = _create(h, plan).json()["id"]
+    rid = create_rollout(h, plan).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     engine = _engine(h)
     held = _ticks(h, engine, rid, 3)
@@ -677,9 +636,9 @@ def test_governed_flag_steps_wait_for_four_eyes_and_rollback_does_not(harness: H
 
 def test_a_rejected_flag_step_aborts_the_rollout(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _canary_experiment(h)
+    canary_experiment(h)
     base = _governed_flag_set(h)
-    rid = _create(h, _flag_plan([{"weight": 10}, {"weight": 100}])).json()["id"]
+    rid = create_rollout(h, _flag_plan([{"weight": 10}, {"weight": 100}])).json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{rid}/start")
     engine = _engine(h)
     _ticks(h, engine, rid, 2)

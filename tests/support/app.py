@@ -10,12 +10,22 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from sluicegate.api.app import create_app
-from sluicegate.bootstrap import Container, Settings, prepare
+from sluicegate.bootstrap import Container, Settings, build, prepare
 from sluicegate.domain.identity import ReviewerDomain, Role
 from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
+from tests.support import templates
 
-__all__ = ["EXAMPLE_PROPOSAL", "FakeClock", "Harness", "make_harness"]
+__all__ = [
+    "EXAMPLE_PROPOSAL",
+    "USERS",
+    "FakeClock",
+    "Harness",
+    "make_harness",
+    "open_seeded",
+    "seed",
+    "seed_and_close",
+]
 
 EXAMPLE_PROPOSAL = """\
 key: checkout-redesign
@@ -96,8 +106,36 @@ USERS: list[tuple[str, Role, list[ReviewerDomain], list[str]]] = [
 
 
 def make_harness(home: Path, url: str, *, checkpoint_every: int = 1000) -> Harness:
+    """A container and API client on ``url``, holding the admin, the two teams and ``USERS``."""
+    container, clock, tokens = open_seeded(home, url, checkpoint_every=checkpoint_every)
+    client = TestClient(create_app(container, run_jobs=False))
+    return Harness(container, client, clock, tokens)
+
+
+def open_seeded(
+    home: Path, url: str, *, checkpoint_every: int = 1000
+) -> tuple[Container, FakeClock, dict[str, str]]:
+    """A container on ``url`` (home ``home``) seeded by :func:`seed`; the token secrets by user.
+
+    A fresh database (a SQLite file that does not exist yet, an empty PostgreSQL database) is
+    filled from a template that :mod:`tests.support.templates` seeds once per process the slow
+    way and copies per call, together with the template's audit signing key; anything else is
+    seeded here. Either way the caller gets its own database and home in the same starting state.
+    """
     clock = FakeClock()
     settings = Settings(home=home, database_url=url, checkpoint_every=checkpoint_every)
+    tokens = templates.restore(settings, seed_and_close)
+    if tokens is None:
+        container, tokens = seed(settings, clock)
+    else:
+        # The copy is already migrated and its signing key registered, so prepare() would only
+        # find nothing to do; build() makes the same container without the no-op migration.
+        container = build(settings, clock=clock)
+    return container, clock, tokens
+
+
+def seed(settings: Settings, clock: FakeClock) -> tuple[Container, dict[str, str]]:
+    """Migrate, create the signing key, the admin, the teams and ``USERS`` with one token each."""
     container = prepare(settings, clock=clock)
     deps = container.deps
     _, issued = identity.init_admin(deps, "admin", "Admin")
@@ -112,5 +150,11 @@ def make_harness(home: Path, url: str, *, checkpoint_every: int = 1000) -> Harne
         tokens[username] = identity.issue_token(
             deps, admin_ctx, name="test", username=username
         ).secret
-    client = TestClient(create_app(container, run_jobs=False))
-    return Harness(container, client, clock, tokens)
+    return container, tokens
+
+
+def seed_and_close(settings: Settings) -> dict[str, str]:
+    """Seed ``settings``' database and home (for a template) and close the container."""
+    container, tokens = seed(settings, FakeClock())
+    container.close()
+    return tokens

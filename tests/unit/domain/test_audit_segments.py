@@ -9,6 +9,8 @@ from sluicegate.domain.audit import (
     GENESIS_HASH,
     AuditEvent,
     Checkpoint,
+    EventRow,
+    VerifyReport,
     link,
     merkle_root,
     verify_log,
@@ -28,13 +30,13 @@ def chain(n: int) -> list[AuditEvent]:
 
 
 def segmented(
-    rows: list[tuple[object, ...]], checkpoints: list[Checkpoint], max_seq: int, size: int
-):  # type: ignore[no-untyped-def]
+    rows: list[EventRow], checkpoints: list[Checkpoint], max_seq: int, size: int
+) -> VerifyReport:
     sizes = frozenset(c.tree_size for c in checkpoints)
     segments = []
     for lo, hi in plan_segments(max_seq, workers=1_000_000, minimum=size):
-        part = [r for r in rows if lo <= r[0] <= hi]  # type: ignore[operator]
-        segments.append(verify_segment(part, lo, hi, sizes))  # type: ignore[arg-type]
+        part = [r for r in rows if lo <= r[0] <= hi]
+        segments.append(verify_segment(part, lo, hi, sizes))
     return combine_segments(segments, checkpoints, lambda _c: True)
 
 
@@ -80,7 +82,7 @@ def test_segmented_equals_sequential(
         rows = rows[:i] + [forged.row()] + [e._replace(seq=e.seq + 1).row() for e in events[i:]]
     elif kind == "relink":
         rows[i] = events[i]._replace(prev_hash="f" * 64).row()
-    max_seq = max(r[0] for r in rows)  # type: ignore[type-var]
+    max_seq = max(r[0] for r in rows)
     expected = verify_log(rows, checkpoints, lambda _c: True)
     got = segmented(rows, checkpoints, max_seq, 1 << size_exp)
     assert (got.ok, got.first_bad_seq, got.problem) == (

@@ -90,7 +90,7 @@ def test_links_are_summarised_and_duplicates_refused(facts: list[object]) -> Non
         parse_evidence("link", b"https://a.example"),
         parse_evidence("runbook", b"https://b.example"),
     ]
-    doc = facts_document(links)  # type: ignore[arg-type]
+    doc = facts_document(links)
     assert doc["links"]["count"] == 2
     assert evaluate_thresholds(doc, {"links.count": {"min": 1}}).passed
     with pytest.raises(ValueError, match="more than one 'coverage'"):

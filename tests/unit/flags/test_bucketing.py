@@ -49,7 +49,7 @@ DEFINITION = {
 
 # Vectors from open-feature/flagd-testbed gherkin/targeting.feature (@fractional-v1 / -v2).
 NAMES = ["jack", "queen", "ten", "nine", "3"]
-TESTBED = {
+TESTBED: dict[Bucketing, dict[str, Any]] = {
     Bucketing.LEGACY: {
         "fractional-flag": ["spades", "clubs", "diamonds", "hearts", "diamonds"],
         "shared": {"jack": "hearts", "queen": "spades", "ten": "hearts", "nine": "diamonds"},

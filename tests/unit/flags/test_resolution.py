@@ -51,7 +51,8 @@ def test_null_default_variant_means_caller_default() -> None:
         s=_flag(defaultVariant=None),
         t=_flag(defaultVariant=None, targeting={"if": [{"var": "go"}, "green", None]}),
     )
-    for key, ctx in (("s", {}), ("t", {})):
+    cases: tuple[tuple[str, dict[str, Any]], ...] = (("s", {}), ("t", {}))
+    for key, ctx in cases:
         result = flag_set.evaluate(key, ctx)
         assert (result.value, result.variant, result.reason) == (None, None, Reason.DEFAULT)
         assert result.error_code is None
@@ -168,7 +169,7 @@ def test_targeting_key_missing_is_opt_in() -> None:
 def test_resolution_is_frozen_and_slotted() -> None:
     result = _set(f=_flag()).evaluate("f", {})
     with pytest.raises(FrozenInstanceError):
-        result.value = 1  # type: ignore[misc]
+        result.value = 1
     assert not hasattr(result, "__dict__")
 
 
@@ -186,7 +187,5 @@ def test_revision_is_stable_and_content_sensitive() -> None:
     b = compile_flag_set({"flags": {"f": {"variants": {"a": 1}, "state": "ENABLED"}}})
     c = compile_flag_set({"flags": {"f": {"variants": {"a": 2}, "state": "ENABLED"}}})
     assert a.revision == b.revision != c.revision
-    assert (
-        compile_flag_set(a_def := {"flags": {}}, bucketing="legacy").revision
-        != compile_flag_set(a_def).revision
-    )
+    a_def: dict[str, Any] = {"flags": {}}
+    assert compile_flag_set(a_def, bucketing="legacy").revision != compile_flag_set(a_def).revision

@@ -14,7 +14,7 @@ regopy = pytest.importorskip("regopy")
 
 from sluicegate.adapters.policy.regoinput import InputError, set_input  # noqa: E402
 
-_TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")  # type: ignore[arg-type]
 _scalars = (
     st.none()
     | st.booleans()

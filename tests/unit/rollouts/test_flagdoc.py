@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ DOC = {
 TARGET = Target(TargetKind.FLAG, flag_set="shop", environment="staging", flag="f")
 
 
-def _evaluate(doc: dict, context: dict) -> object:
+def _evaluate(doc: dict[str, Any], context: dict[str, Any]) -> object:
     flag_set = compile_flag_set(doc)
     return flag_set.evaluate("f", context).value
 

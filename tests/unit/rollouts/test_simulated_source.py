@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ ERR = MetricQuery("errors", MetricConfig("errors", kind=MetricKind.COUNT))
 LAT = MetricQuery("latency", MetricConfig("latency"))
 
 
-def _counts(spec: dict[str, object], variant: str, seconds: float = 30) -> tuple[float, float]:
+def _counts(spec: Mapping[str, object], variant: str, seconds: float = 30) -> tuple[float, float]:
     source = SimulatedMetricSource(spec)
     end = T0 + timedelta(seconds=seconds)
     return tuple(source.counts(REQ, ERR, {"variant": variant}, T0, end))  # type: ignore[return-value]

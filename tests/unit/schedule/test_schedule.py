@@ -35,8 +35,8 @@ def _weekend_status(now: datetime) -> str:
     return evaluate_schedule(WEEKEND, "production", now).status
 
 
-def _berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)  # type: ignore[misc]
+def _berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 @pytest.mark.parametrize(

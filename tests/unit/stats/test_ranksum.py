@@ -20,7 +20,8 @@ FIXED_Y = np.array([0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29, 0.4
 
 
 def _brute_order_statistics(x: np.ndarray, y: np.ndarray, ks: np.ndarray) -> np.ndarray:
-    return np.sort(np.subtract.outer(x, y).ravel())[ks]
+    ordered: np.ndarray = np.sort(np.subtract.outer(x, y).ravel())[ks]
+    return ordered
 
 
 def _r_asymptotic_ci(x: np.ndarray, y: np.ndarray, conf: float) -> tuple[float, float]:

@@ -86,7 +86,10 @@ def test_kernel_matches_step_by_step_monitor() -> None:
         ]
     ]
     cfg = monitor.config
-    log_lr = error_ratio_log_lr(*arrays, cfg.harm_grid(), cfg.tolerated_ratio).sum(axis=1)[0]
+    canary_err, base_err, canary_req, base_req = arrays
+    log_lr = error_ratio_log_lr(
+        canary_err, base_err, canary_req, base_req, cfg.harm_grid(), cfg.tolerated_ratio
+    ).sum(axis=1)[0]
     np.testing.assert_allclose(monitor.state.harm_log_lr, log_lr, rtol=1e-12)
 
 
