@@ -27,6 +27,7 @@ from sluicegate.adapters.db.ops_tables import webhook_deliveries
 from sluicegate.adapters.webhooks import HttpxWebhookSender
 from sluicegate.api.app import create_app
 from sluicegate.bootstrap import Settings, prepare
+from sluicegate.domain.events import EventType
 from sluicegate.domain.notifications import verify
 from sluicegate.service.context import SYSTEM, RequestContext
 from sluicegate.service.notifications import (
@@ -124,7 +125,7 @@ def _subscribe(h: Harness, url: str, events: list[str], fmt: str = "generic") ->
 def _emit(h: Harness, event_type: str, payload: dict[str, Any]) -> None:
     deps = h.container.deps
     with deps.uow() as uow:
-        enqueue(uow, event_type, payload, deps=deps)
+        enqueue(uow, EventType(event_type), payload, deps=deps)
 
 
 def _outbox(h: Harness) -> int:
@@ -326,7 +327,7 @@ def test_a_rolled_back_transaction_enqueues_nothing(sqlite_harness: Harness) -> 
 
     def failing_use_case() -> None:
         with deps.uow() as uow:
-            enqueue(uow, "gate.decision", {"experiment": "x"}, deps=deps)
+            enqueue(uow, EventType.GATE_DECISION, {"experiment": "x"}, deps=deps)
             raise RuntimeError("the use case failed after enqueueing")
 
     with pytest.raises(RuntimeError, match="the use case failed"):
@@ -339,9 +340,9 @@ def test_a_rolled_back_transaction_enqueues_nothing(sqlite_harness: Harness) -> 
 def test_enqueue_refuses_a_payload_that_is_not_json(sqlite_harness: Harness) -> None:
     deps = sqlite_harness.container.deps
     with pytest.raises(TypeError), deps.uow() as uow:
-        enqueue(uow, "gate.decision", {"when": object()}, deps=deps)
+        enqueue(uow, EventType.GATE_DECISION, {"when": object()}, deps=deps)
     with pytest.raises(ValueError, match="malformed event type"), deps.uow() as uow:
-        enqueue(uow, "Gate Decision", {}, deps=deps)
+        enqueue(uow, "Gate Decision", {}, deps=deps)  # type: ignore[arg-type]  # on purpose
 
 
 def test_requests_never_wait_for_a_hanging_receiver(
@@ -432,7 +433,7 @@ def test_the_app_lifespan_runs_the_dispatcher(tmp_path: Path, receiver: Receiver
             container.deps, admin_ctx, name="life", url=receiver.url, events=["incident.*"]
         )
         with container.deps.uow() as uow:
-            enqueue(uow, "incident.opened", {"experiment": "x"}, deps=container.deps)
+            enqueue(uow, EventType.INCIDENT_OPENED, {"experiment": "x"}, deps=container.deps)
         with TestClient(create_app(container)):
             deadline = time.monotonic() + 30
             while not receiver.received and time.monotonic() < deadline:

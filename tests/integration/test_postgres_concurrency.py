@@ -89,7 +89,7 @@ def test_parallel_writers_never_fork_the_chain(pg: tuple[Container, RequestConte
         start.wait(timeout=10)
         for i in range(40):
             with c.deps.uow() as uow:
-                record(c.deps, uow, ctx, "load.write", "load", f"{worker}-{i}", after={"i": i})
+                record(c.deps, uow, ctx, "load.write", "load", f"{worker}-{i}", after={"i": i})  # type: ignore[arg-type]  # any action builds a ledger
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(write, range(8)))

@@ -20,7 +20,7 @@ from sluicegate.domain.errors import (
     SelfApproval,
 )
 from sluicegate.service import experiments
-from sluicegate.service.ports import AuditFilter
+from sluicegate.service.audit.ports import AuditFilter
 
 KEY = "checkout-redesign"
 

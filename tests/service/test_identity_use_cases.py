@@ -8,8 +8,8 @@ from tests.support.service import ServiceWorld
 
 from sluicegate.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from sluicegate.domain.identity import ReviewerDomain, Role
-from sluicegate.service import identity
-from sluicegate.service.ports import AuditFilter
+from sluicegate.service.access import identity
+from sluicegate.service.audit.ports import AuditFilter
 
 
 def test_the_seeded_directory_holds_the_admin_the_teams_and_the_users(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sluicegate.bootstrap import Container
-from sluicegate.service import identity
+from sluicegate.service.access import identity
 from sluicegate.service.context import Deps, RequestContext
 from tests.support.app import FakeClock, open_seeded
 

@@ -30,6 +30,7 @@ from sluicegate.domain.notifications import (
     render,
     signed_headers,
     validate_event_patterns,
+    validate_event_type,
     validate_url,
 )
 from sluicegate.service.auditing import record
@@ -80,7 +81,8 @@ def enqueue(
     payload fails the caller's use case rather than the dispatcher). Pass ``deps`` to take ids and
     the time from the injected factories; without it a UUID and the system clock are used.
     """
-    event_type = event.value
+    event_type = str(event)  # a StrEnum: its value
+    validate_event_type(event_type)  # also guards callers outside the type checker
     data = json.loads(json.dumps(payload, allow_nan=False))
     now = deps.clock.now() if deps is not None else datetime.now(UTC)
 
