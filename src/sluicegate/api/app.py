@@ -19,6 +19,7 @@ from sluicegate.api.routes import jit as jit_routes
 from sluicegate.api.routes import metrics as metric_routes
 from sluicegate.api.routes import rollouts as rollout_routes
 from sluicegate.api.routes import webhooks as webhook_routes
+from sluicegate.api.schemas import problems as problem_schemas
 from sluicegate.bootstrap import Container
 from sluicegate.service.experiments import expire_due
 from sluicegate.service.flags import apply_due
@@ -103,6 +104,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
+    problem_schemas.install(app)
     for router in (
         health.router,
         identity.router,

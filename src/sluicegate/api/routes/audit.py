@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
+from sluicegate.api.schemas.audit import AuditPage, CheckpointList, NewCheckpoint, Verify
+from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.domain.identity import Action, authorize
 from sluicegate.service import audit as svc
 from sluicegate.service.audit.ports import AuditFilter
@@ -17,7 +19,13 @@ from sluicegate.service.audit.ports import AuditFilter
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit", summary="Page the audit log (filters: entity, actor, time)")
+@router.get(
+    "/audit",
+    summary="Page the audit log (filters: entity, actor, time)",
+    response_model=AuditPage,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def page(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -37,7 +45,18 @@ def page(
     }
 
 
-@router.get("/audit/export", summary="The whole log as JSON lines (events and checkpoints)")
+_NDJSON = {
+    "description": "JSON lines: one audit event a line, and {checkpoint} after the event it covers",
+    "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+}
+
+
+@router.get(
+    "/audit/export",
+    response_class=StreamingResponse,
+    summary="The whole log as JSON lines (events and checkpoints)",
+    responses={200: _NDJSON, **problem_responses(*LIST)},
+)
 def export(deps: ServiceDeps, ctx: Ctx) -> StreamingResponse:
     authorize(ctx.principal, Action.AUDIT_READ)
     with deps.uow(readonly=True) as uow:
@@ -53,20 +72,34 @@ def export(deps: ServiceDeps, ctx: Ctx) -> StreamingResponse:
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
-@router.get("/audit/checkpoints")
+@router.get(
+    "/audit/checkpoints",
+    response_model=CheckpointList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_checkpoints(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     authorize(ctx.principal, Action.AUDIT_READ)
     with deps.uow(readonly=True) as uow:
         return {"items": [c.to_dict() for c in uow.audit.checkpoints()]}
 
 
-@router.post("/audit/checkpoints", status_code=201, summary="Sign a checkpoint now (admin)")
+@router.post(
+    "/audit/checkpoints",
+    status_code=201,
+    summary="Sign a checkpoint now (admin)",
+    response_model=NewCheckpoint,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def create_checkpoint(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     cp = svc.checkpoint(deps, ctx)
     return {"checkpoint": cp.to_dict() if cp else None}
 
 
-@router.get("/audit/public-keys", response_class=PlainTextResponse)
+@router.get(
+    "/audit/public-keys", response_class=PlainTextResponse, responses=problem_responses(*LIST)
+)
 def public_keys(request: Request, deps: ServiceDeps, ctx: Ctx) -> str:
     authorize(ctx.principal, Action.AUDIT_READ)
     del request
@@ -74,7 +107,13 @@ def public_keys(request: Request, deps: ServiceDeps, ctx: Ctx) -> str:
         return "".join(uow.audit.public_keys())
 
 
-@router.post("/audit/verify", summary="Verify the whole chain and every checkpoint signature")
+@router.post(
+    "/audit/verify",
+    summary="Verify the whole chain and every checkpoint signature",
+    response_model=Verify,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def verify(request: Request, ctx: Ctx) -> dict[str, Any]:
     authorize(ctx.principal, Action.AUDIT_READ)
     c = container(request)

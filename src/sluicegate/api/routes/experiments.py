@@ -10,6 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.documents import parse_document
+from sluicegate.api.schemas.experiments import Experiment, ExperimentList
+from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.service import experiments as svc
 
@@ -44,7 +46,13 @@ class TransitionIn(BaseModel):
     expected_version: int | None = None
 
 
-@router.get("/experiments", summary="The intake queue, ranked by weighted priority score")
+@router.get(
+    "/experiments",
+    summary="The intake queue, ranked by weighted priority score",
+    response_model=ExperimentList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_experiments(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -55,14 +63,26 @@ def list_experiments(
     return {"items": [svc.experiment_dict(e) for e in items]}
 
 
-@router.post("/experiments", status_code=201, openapi_extra=_PROPOSAL_BODY)
+@router.post(
+    "/experiments",
+    status_code=201,
+    openapi_extra=_PROPOSAL_BODY,
+    response_model=Experiment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 async def propose(request: Request, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     document = parse_document(await request.body(), request.headers.get("content-type"))
     exp = await run_in_threadpool(svc.propose, deps, ctx, document)
     return svc.experiment_dict(exp, [])
 
 
-@router.get("/experiments/{key}")
+@router.get(
+    "/experiments/{key}",
+    response_model=Experiment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def show(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     exp, approvals = svc.get(deps, ctx, key)
     return svc.experiment_dict(exp, approvals)
@@ -71,6 +91,9 @@ def show(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
 @router.patch(
     "/experiments/{key}",
     summary="Change proposal fields (JSON merge); If-Match carries the expected version",
+    response_model=Experiment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
 )
 def update(
     key: str,
@@ -85,7 +108,13 @@ def update(
     return svc.experiment_dict(exp, approvals)
 
 
-@router.post("/experiments/{key}/approvals", status_code=201)
+@router.post(
+    "/experiments/{key}/approvals",
+    status_code=201,
+    response_model=Experiment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def approve(key: str, body: ApprovalIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     svc.approve(deps, ctx, key, body.domain, body.comment, stage=body.stage, decision=body.decision)
     exp, approvals = svc.get(deps, ctx, key)
@@ -104,7 +133,12 @@ def _if_match(value: str | None) -> int | None:
     return int(raw)
 
 
-@router.post("/experiments/{key}/transitions")
+@router.post(
+    "/experiments/{key}/transitions",
+    response_model=Experiment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def transition(
     key: str,
     body: TransitionIn,

@@ -13,6 +13,20 @@ from starlette.concurrency import run_in_threadpool
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.documents import parse_document
 from sluicegate.api.routes.sync import runtime_for
+from sluicegate.api.schemas.flags import (
+    ChangeRequest,
+    ChangeRequestList,
+    Diff,
+    FlagChange,
+    FlagSet,
+    FlagSetList,
+    FlagToken,
+    FlagTokenList,
+    IssuedFlagToken,
+    Revision,
+    RevisionList,
+)
+from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.service import flags as svc
 
@@ -104,7 +118,13 @@ def _if_match(value: str | None) -> int | None:
     return int(raw)
 
 
-@router.get("/flag-sets", summary="Flag sets in every environment")
+@router.get(
+    "/flag-sets",
+    summary="Flag sets in every environment",
+    response_model=FlagSetList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_sets(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -115,7 +135,16 @@ def list_sets(
     return {"items": [svc.flag_set_dict(fs, document=False) for fs in items]}
 
 
-@router.post("/flag-sets", status_code=201, summary="Create a flag set in one environment")
+@router.post(
+    "/flag-sets",
+    status_code=201,
+    summary="Create a flag set in one environment",
+    response_model=FlagChange,
+    responses={
+        202: {"model": FlagChange, "description": "A change request awaiting approval"},
+        **problem_responses(*WRITE),
+    },
+)
 async def create(body: FlagSetIn, request: Request, deps: ServiceDeps, ctx: Ctx) -> JSONResponse:
     change = await run_in_threadpool(
         lambda: svc.create(
@@ -135,12 +164,24 @@ async def create(body: FlagSetIn, request: Request, deps: ServiceDeps, ctx: Ctx)
     return response
 
 
-@router.get(_BASE, summary="A flag set with its current document and revision")
+@router.get(
+    _BASE,
+    summary="A flag set with its current document and revision",
+    response_model=FlagSet,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def show(name: str, environment: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.flag_set_dict(svc.get(deps, ctx, name, environment))
 
 
-@router.patch(_BASE, summary="Change the policy (admin) or the linked experiment")
+@router.patch(
+    _BASE,
+    summary="Change the policy (admin) or the linked experiment",
+    response_model=FlagSet,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def update_settings(
     name: str,
     environment: str,
@@ -158,6 +199,11 @@ def update_settings(
     _BASE + "/document",
     summary="Replace the document (import); governed or scheduled changes become requests",
     openapi_extra=_DOCUMENT_BODY,
+    response_model=FlagChange,
+    responses={
+        202: {"model": FlagChange, "description": "A change request awaiting approval"},
+        **problem_responses(*WRITE),
+    },
 )
 async def put_document(
     name: str,
@@ -190,6 +236,9 @@ async def put_document(
     _BASE + "/diff",
     summary="What a document would change (nothing is stored)",
     openapi_extra=_DOCUMENT_BODY,
+    response_model=Diff,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
 )
 async def diff(
     name: str, environment: str, request: Request, deps: ServiceDeps, ctx: Ctx
@@ -198,7 +247,13 @@ async def diff(
     return await run_in_threadpool(svc.diff_preview, deps, ctx, name, environment, document)
 
 
-@router.get(_BASE + "/revisions", summary="The rollback inventory, newest first")
+@router.get(
+    _BASE + "/revisions",
+    summary="The rollback inventory, newest first",
+    response_model=RevisionList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def history(
     name: str,
     environment: str,
@@ -210,7 +265,13 @@ def history(
     return {"items": [svc.revision_dict(r) for r in revisions]}
 
 
-@router.get(_BASE + "/revisions/{number}", summary="One revision with its document")
+@router.get(
+    _BASE + "/revisions/{number}",
+    summary="One revision with its document",
+    response_model=Revision,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def revision(
     name: str, environment: str, number: int, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -218,7 +279,15 @@ def revision(
     return svc.revision_dict(rev, document=True)
 
 
-@router.post(_BASE + "/rollback", summary="Back to an earlier revision (a new revision)")
+@router.post(
+    _BASE + "/rollback",
+    summary="Back to an earlier revision (a new revision)",
+    response_model=FlagChange,
+    responses={
+        202: {"model": FlagChange, "description": "A change request awaiting approval"},
+        **problem_responses(*WRITE),
+    },
+)
 async def rollback(
     name: str, environment: str, body: RollbackIn, request: Request, deps: ServiceDeps, ctx: Ctx
 ) -> JSONResponse:
@@ -230,7 +299,13 @@ async def rollback(
     return _change(request, change)
 
 
-@router.get(_BASE + "/change-requests", summary="Change requests, oldest first")
+@router.get(
+    _BASE + "/change-requests",
+    summary="Change requests, oldest first",
+    response_model=ChangeRequestList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def list_requests(
     name: str,
     environment: str,
@@ -242,7 +317,12 @@ def list_requests(
     return {"items": [svc.change_request_dict(cr) for cr in items]}
 
 
-@router.get(_BASE + "/change-requests/{request_id}")
+@router.get(
+    _BASE + "/change-requests/{request_id}",
+    response_model=ChangeRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def show_request(
     name: str, environment: str, request_id: str, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -250,7 +330,13 @@ def show_request(
     return svc.change_request_dict(cr, document=True)
 
 
-@router.post(_BASE + "/change-requests/{request_id}/approve", summary="Approve (not the author)")
+@router.post(
+    _BASE + "/change-requests/{request_id}/approve",
+    summary="Approve (not the author)",
+    response_model=ChangeRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def approve(
     name: str, environment: str, request_id: str, body: DecisionIn, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -258,7 +344,13 @@ def approve(
     return svc.change_request_dict(cr)
 
 
-@router.post(_BASE + "/change-requests/{request_id}/reject", summary="Reject or withdraw")
+@router.post(
+    _BASE + "/change-requests/{request_id}/reject",
+    summary="Reject or withdraw",
+    response_model=ChangeRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def reject(
     name: str, environment: str, request_id: str, body: DecisionIn, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -266,7 +358,15 @@ def reject(
     return svc.change_request_dict(cr)
 
 
-@router.post(_BASE + "/change-requests/{request_id}/apply", summary="Apply an approved request")
+@router.post(
+    _BASE + "/change-requests/{request_id}/apply",
+    summary="Apply an approved request",
+    response_model=FlagChange,
+    responses={
+        202: {"model": FlagChange, "description": "A change request awaiting approval"},
+        **problem_responses(*WRITE),
+    },
+)
 async def apply_request(
     name: str, environment: str, request_id: str, request: Request, deps: ServiceDeps, ctx: Ctx
 ) -> JSONResponse:
@@ -276,7 +376,13 @@ async def apply_request(
     return _change(request, change)
 
 
-@router.get(_BASE + "/tokens", summary="Tokens scoped to this flag set and environment")
+@router.get(
+    _BASE + "/tokens",
+    summary="Tokens scoped to this flag set and environment",
+    response_model=FlagTokenList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def list_tokens(name: str, environment: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     tokens, fs = svc.list_tokens(deps, ctx, name, environment)
     return {"items": [svc.token_dict(t, fs) for t in tokens]}
@@ -286,6 +392,9 @@ def list_tokens(name: str, environment: str, deps: ServiceDeps, ctx: Ctx) -> dic
     _BASE + "/tokens",
     status_code=201,
     summary="Issue a token for OFREP and sync of this flag set only; the secret is shown once",
+    response_model=IssuedFlagToken,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
 )
 def issue_token(
     name: str, environment: str, body: TokenIn, deps: ServiceDeps, ctx: Ctx
@@ -296,7 +405,12 @@ def issue_token(
     return {**svc.token_dict(token, fs), "token": secret}
 
 
-@router.post(_BASE + "/tokens/{token_id}/revoke")
+@router.post(
+    _BASE + "/tokens/{token_id}/revoke",
+    response_model=FlagToken,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def revoke_token(
     name: str, environment: str, token_id: str, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:

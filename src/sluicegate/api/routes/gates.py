@@ -15,6 +15,22 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.documents import parse_document
+from sluicegate.api.schemas.gates import (
+    AppliedProcess,
+    Decision,
+    Evidence,
+    EvidenceList,
+    GateSetting,
+    Override,
+    OverrideList,
+    Pin,
+    Process,
+    ProcessDiff,
+    ProcessValidation,
+    Selector,
+    StoredDecision,
+)
+from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.gates import render_junit, render_sarif
 from sluicegate.service import gates as svc
@@ -79,13 +95,28 @@ async def _process_source(request: Request) -> ProcessSource:
     return ProcessSource(body.source, body.filename, [(t.name, t.source) for t in body.templates])
 
 
-@router.post("/processes/validate", openapi_extra=_PROCESS_BODY)
+@router.post(
+    "/processes/validate",
+    openapi_extra=_PROCESS_BODY,
+    response_model=ProcessValidation,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 async def validate(request: Request, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     source = await _process_source(request)
     return await run_in_threadpool(proc_svc.validate_process, deps, ctx, _runtime(request), source)
 
 
-@router.put("/processes/{name}", openapi_extra=_PROCESS_BODY)
+@router.put(
+    "/processes/{name}",
+    openapi_extra=_PROCESS_BODY,
+    response_model=AppliedProcess,
+    response_model_exclude_unset=True,
+    responses={
+        201: {"model": AppliedProcess, "description": "A new version was stored"},
+        **problem_responses(*WRITE),
+    },
+)
 async def apply(
     name: str, request: Request, response: Response, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -101,7 +132,12 @@ async def apply(
     }
 
 
-@router.get("/processes/{name}")
+@router.get(
+    "/processes/{name}",
+    response_model=Process,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def show(
     name: str,
     deps: ServiceDeps,
@@ -111,7 +147,12 @@ def show(
     return proc_svc.process_dict(proc_svc.show_process(deps, ctx, name, version))
 
 
-@router.get("/processes/{name}/diff")
+@router.get(
+    "/processes/{name}/diff",
+    response_model=ProcessDiff,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def diff(
     name: str,
     request: Request,
@@ -129,7 +170,13 @@ class SelectorIn(BaseModel):
     default: Name
 
 
-@router.put("/process-selector", summary="Which process each experiment follows")
+@router.put(
+    "/process-selector",
+    summary="Which process each experiment follows",
+    response_model=Selector,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def put_selector(body: SelectorIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return proc_svc.set_selector(deps, ctx, body.model_dump())
 
@@ -137,6 +184,9 @@ def put_selector(body: SelectorIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any
 @router.put(
     "/gate-settings/{name}",
     summary="The review board (review_board) or environment settings (environments)",
+    response_model=GateSetting,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
 )
 def put_gate_setting(
     name: str, body: dict[str, Any], deps: ServiceDeps, ctx: Ctx
@@ -152,7 +202,13 @@ class MigrateIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
-@router.post("/experiments/{key}/process", summary="Pin an experiment to a process version")
+@router.post(
+    "/experiments/{key}/process",
+    summary="Pin an experiment to a process version",
+    response_model=Pin,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def migrate(key: str, body: MigrateIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     pin = proc_svc.migrate_experiment(deps, ctx, key, body.process, body.version, body.reason)
     return {
@@ -169,7 +225,13 @@ class CheckIn(BaseModel):
     ci_run_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
-@router.post("/experiments/{key}/gates/{stage}/check")
+# The check is a hot path (benchmarks/): response_model=Any serialises the dict as before, without
+# validating it; the Decision model in ``responses`` is the documentation of its body.
+@router.post(
+    "/experiments/{key}/gates/{stage}/check",
+    response_model=Any,
+    responses={200: {"model": Decision}, **problem_responses(*WRITE)},
+)
 def check(
     key: str, stage: str, request: Request, deps: ServiceDeps, ctx: Ctx, body: CheckIn | None = None
 ) -> dict[str, Any]:
@@ -178,7 +240,21 @@ def check(
     return svc.decision_dict(decision, ci_run_id)
 
 
-@router.get("/decisions/{decision_id}", response_model=None)
+_DECISION_FORMATS = {
+    "description": "The decision as JSON (replay=true adds `replay`), JUnit XML or SARIF",
+    "content": {
+        "application/xml": {"schema": {"type": "string"}},
+        "application/sarif+json": {"schema": {"type": "object"}},
+    },
+}
+
+
+@router.get(
+    "/decisions/{decision_id}",
+    response_model=StoredDecision,
+    response_model_exclude_unset=True,
+    responses={200: _DECISION_FORMATS, **problem_responses(*READ)},
+)
 def decision(
     decision_id: str,
     request: Request,
@@ -199,7 +275,13 @@ def decision(
     return svc.get_decision(deps, ctx, decision_id)
 
 
-@router.post("/experiments/{key}/evidence", status_code=201)
+@router.post(
+    "/experiments/{key}/evidence",
+    status_code=201,
+    response_model=Evidence,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 async def add_evidence(
     key: str,
     request: Request,
@@ -216,7 +298,12 @@ async def add_evidence(
     return evidence_svc.evidence_dict(rec)
 
 
-@router.get("/experiments/{key}/evidence")
+@router.get(
+    "/experiments/{key}/evidence",
+    response_model=EvidenceList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def list_evidence(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     items = evidence_svc.list_evidence(deps, ctx, key)
     return {
@@ -233,7 +320,13 @@ class OverrideIn(BaseModel):
     expires_at: datetime | None = None
 
 
-@router.post("/experiments/{key}/overrides", status_code=201)
+@router.post(
+    "/experiments/{key}/overrides",
+    status_code=201,
+    response_model=Override,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def create_override(
     key: str, body: OverrideIn, request: Request, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -256,7 +349,12 @@ def create_override(
     return svc.override_dict(rec, key)
 
 
-@router.get("/experiments/{key}/overrides")
+@router.get(
+    "/experiments/{key}/overrides",
+    response_model=OverrideList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def list_overrides(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"items": [svc.override_dict(o, key) for o in svc.list_overrides(deps, ctx, key)]}
 
@@ -266,7 +364,12 @@ class RevokeIn(BaseModel):
     reason: Text = ""
 
 
-@router.post("/overrides/{override_id}/revoke")
+@router.post(
+    "/overrides/{override_id}/revoke",
+    response_model=Override,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def revoke_override(
     override_id: str, body: RevokeIn, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:

@@ -10,11 +10,17 @@ from sqlalchemy import text
 
 from sluicegate import __version__
 from sluicegate.api.deps import container
+from sluicegate.api.schemas.health import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness and database reachability (no auth)")
+@router.get(
+    "/health",
+    summary="Liveness and database reachability (no auth)",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database is unreachable"}},
+)
 def health(request: Request) -> JSONResponse:
     c = container(request)
     body: dict[str, Any] = {"status": "ok", "version": __version__, "database": "ok"}

@@ -8,6 +8,17 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.schemas.identity import (
+    IssuedToken,
+    Me,
+    Team,
+    TeamList,
+    Token,
+    TokenList,
+    User,
+    UserList,
+)
+from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.domain.identity import ReviewerDomain, Role
 from sluicegate.domain.proposal import KEY_PATTERN
 from sluicegate.service.access import identity as svc
@@ -46,7 +57,13 @@ class RevokeIn(_Body):
     reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-@router.get("/me", summary="The authenticated principal")
+@router.get(
+    "/me",
+    summary="The authenticated principal",
+    response_model=Me,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
 def me(ctx: Ctx) -> dict[str, Any]:
     p = ctx.principal
     return {
@@ -59,22 +76,44 @@ def me(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/teams")
+@router.get(
+    "/teams",
+    response_model=TeamList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_teams(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"items": [svc.team_dict(t) for t in svc.list_teams(deps, ctx)]}
 
 
-@router.post("/teams", status_code=201)
+@router.post(
+    "/teams",
+    status_code=201,
+    response_model=Team,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def create_team(body: TeamIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.team_dict(svc.create_team(deps, ctx, body.key, body.name))
 
 
-@router.get("/users")
+@router.get(
+    "/users",
+    response_model=UserList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_users(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"items": [svc.user_dict(u) for u in svc.list_users(deps, ctx)]}
 
 
-@router.post("/users", status_code=201)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=User,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def create_user(body: UserIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     user = svc.create_user(
         deps, ctx, body.username, body.display_name, body.role, frozenset(body.domains), body.teams
@@ -82,14 +121,26 @@ def create_user(body: UserIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.user_dict(user)
 
 
-@router.get("/tokens")
+@router.get(
+    "/tokens",
+    response_model=TokenList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_tokens(
     deps: ServiceDeps, ctx: Ctx, username: Annotated[str | None, Query(max_length=64)] = None
 ) -> dict[str, Any]:
     return {"items": [svc.token_dict(t) for t in svc.list_tokens(deps, ctx, username)]}
 
 
-@router.post("/tokens", status_code=201, summary="Issue a token; the secret is shown only here")
+@router.post(
+    "/tokens",
+    status_code=201,
+    summary="Issue a token; the secret is shown only here",
+    response_model=IssuedToken,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def create_token(body: TokenIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     issued = svc.issue_token(
         deps,
@@ -102,6 +153,11 @@ def create_token(body: TokenIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {**svc.token_dict(issued.record), "token": issued.secret}
 
 
-@router.post("/tokens/{token_id}/revoke")
+@router.post(
+    "/tokens/{token_id}/revoke",
+    response_model=Token,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def revoke_token(token_id: str, body: RevokeIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.token_dict(svc.revoke_token(deps, ctx, token_id, body.reason))

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
+from sluicegate.api.schemas.jit import JitRequest, JitRequestList
+from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.bootstrap import Container
 from sluicegate.service.access import jit as svc
 
@@ -43,7 +45,14 @@ class RevokeIn(BaseModel):
     reason: Text | None = None
 
 
-@router.post("/jit/requests", status_code=201, summary="Request time-bound elevated access")
+@router.post(
+    "/jit/requests",
+    status_code=201,
+    summary="Request time-bound elevated access",
+    response_model=JitRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def request_access(
     body: RequestIn, request: Request, deps: ServiceDeps, ctx: Ctx
 ) -> dict[str, Any]:
@@ -61,7 +70,13 @@ def request_access(
     return svc.jit_dict(req)
 
 
-@router.get("/jit/requests", summary="Requests and grants (your own unless reviewer or admin)")
+@router.get(
+    "/jit/requests",
+    summary="Requests and grants (your own unless reviewer or admin)",
+    response_model=JitRequestList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_requests(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -72,17 +87,35 @@ def list_requests(
     return {"items": [svc.jit_dict(r) for r in items]}
 
 
-@router.post("/jit/requests/{req_id}/approve", summary="Grant a pending request")
+@router.post(
+    "/jit/requests/{req_id}/approve",
+    summary="Grant a pending request",
+    response_model=JitRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def approve(req_id: str, body: DecisionIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.jit_dict(svc.approve(deps, ctx, req_id, body.comment))
 
 
-@router.post("/jit/requests/{req_id}/deny", summary="Refuse a pending request")
+@router.post(
+    "/jit/requests/{req_id}/deny",
+    summary="Refuse a pending request",
+    response_model=JitRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def deny(req_id: str, body: DecisionIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.jit_dict(svc.deny(deps, ctx, req_id, body.comment))
 
 
-@router.post("/jit/grants/{grant_id}/revoke", summary="End an active grant early")
+@router.post(
+    "/jit/grants/{grant_id}/revoke",
+    summary="End an active grant early",
+    response_model=JitRequest,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def revoke(grant_id: str, body: RevokeIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.jit_dict(svc.revoke(deps, ctx, grant_id, body.reason))
 

@@ -16,6 +16,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
+from sluicegate.api.schemas.metrics import Accepted, Samples
+from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.bootstrap import Container
 from sluicegate.service import metrics as svc
 
@@ -45,7 +47,13 @@ class PushBody(BaseModel):
     samples: Annotated[list[SampleBody], Field(min_length=1)]
 
 
-@router.post("/metrics", summary="Push a batch of metric samples")
+@router.post(
+    "/metrics",
+    summary="Push a batch of metric samples",
+    response_model=Accepted,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def push(body: PushBody, request: Request, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     samples = [
         svc.SampleIn(
@@ -62,7 +70,13 @@ def push(body: PushBody, request: Request, deps: ServiceDeps, ctx: Ctx) -> dict[
     return {"accepted": svc.push_samples(deps, ctx, samples, max_batch=max_batch)}
 
 
-@router.get("/metrics", summary="Read pushed metric samples")
+@router.get(
+    "/metrics",
+    summary="Read pushed metric samples",
+    response_model=Samples,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def read(
     deps: ServiceDeps,
     ctx: Ctx,

@@ -34,6 +34,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sluicegate.api.deps import ServiceDeps
 from sluicegate.api.problems import problem
 from sluicegate.api.routes.sync import bearer, etag_matches, runtime_for
+from sluicegate.api.schemas.ofrep import BulkEvaluation, Evaluation, OfrepError, RateLimited
+from sluicegate.api.schemas.problems import problem_responses
 from sluicegate.domain.errors import InvalidInput
 from sluicegate.domain.identity import Action
 from sluicegate.flags import ErrorCode, Reason, Resolution
@@ -46,6 +48,29 @@ router = APIRouter(tags=["OFREP"])
 _FLAG_SET_HEADER = "x-sluicegate-flag-set"
 _ENVIRONMENT_HEADER = "x-sluicegate-environment"
 _JSON = "application/json"
+
+# Hot paths (benchmarks/): the bodies are pre-serialised, so these describe them for OpenAPI only.
+_AUTH = problem_responses(401, 403, 422)
+_RATE: dict[int | str, dict[str, Any]] = {
+    429: {"model": RateLimited, "description": "Rate limited; Retry-After says when to retry"}
+}
+_SINGLE: dict[int | str, dict[str, Any]] = {
+    200: {"model": Evaluation},
+    400: {"model": OfrepError, "description": "Bad context, or the flag failed to evaluate"},
+    404: {"model": OfrepError, "description": "FLAG_NOT_FOUND"},
+    **_AUTH,
+    **_RATE,
+}
+_BULK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": BulkEvaluation,
+        "description": "Every flag; the ETag covers revision and context",
+    },
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
+    400: {"model": OfrepError, "description": "Bad body or context, or an unknown flag set"},
+    **_AUTH,
+    **_RATE,
+}
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -133,7 +158,7 @@ async def _prepare(
     return access, context
 
 
-@router.post("/evaluate/flags/{key}", summary="OFREP single flag evaluation")
+@router.post("/evaluate/flags/{key}", summary="OFREP single flag evaluation", responses=_SINGLE)
 async def evaluate_flag(key: str, request: Request, deps: ServiceDeps) -> Response:
     prepared = await _prepare(request, deps, key)
     if isinstance(prepared, Response):
@@ -157,7 +182,11 @@ def _bulk_etag(revision: str, context: dict[str, Any]) -> str:
     return f'"{digest[:40]}"'
 
 
-@router.post("/evaluate/flags", summary="OFREP bulk evaluation (ETag over revision and context)")
+@router.post(
+    "/evaluate/flags",
+    summary="OFREP bulk evaluation (ETag over revision and context)",
+    responses=_BULK,
+)
 async def evaluate_flags(request: Request, deps: ServiceDeps) -> Response:
     prepared = await _prepare(request, deps, None)
     if isinstance(prepared, Response):

@@ -10,6 +10,15 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.documents import parse_document
+from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
+from sluicegate.api.schemas.rollouts import (
+    BreakerList,
+    IncidentList,
+    Rollout,
+    RolloutList,
+    RolloutStatus,
+    Weights,
+)
 from sluicegate.service import rollouts as svc
 
 __all__ = ["router"]
@@ -40,14 +49,28 @@ class AbortIn(BaseModel):
     reason: Reason
 
 
-@router.post("/rollouts", status_code=201, openapi_extra=_PLAN_BODY, summary="Attach a plan")
+@router.post(
+    "/rollouts",
+    status_code=201,
+    openapi_extra=_PLAN_BODY,
+    summary="Attach a plan",
+    response_model=Rollout,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 async def create(request: Request, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     document = parse_document(await request.body(), request.headers.get("content-type"))
     rollout = await run_in_threadpool(svc.create, deps, ctx, document)
     return svc.rollout_dict(rollout)
 
 
-@router.get("/rollouts", summary="Rollouts, newest first")
+@router.get(
+    "/rollouts",
+    summary="Rollouts, newest first",
+    response_model=RolloutList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_rollouts(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -58,12 +81,24 @@ def list_rollouts(
     return {"items": [svc.rollout_dict(r) for r in items]}
 
 
-@router.get("/rollouts/breakers", summary="Circuit breakers per service and per rollout")
+@router.get(
+    "/rollouts/breakers",
+    summary="Circuit breakers per service and per rollout",
+    response_model=BreakerList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def breakers(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"items": svc.breakers(deps, ctx)}
 
 
-@router.get("/incidents", summary="Incidents opened by rolled-back rollouts")
+@router.get(
+    "/incidents",
+    summary="Incidents opened by rolled-back rollouts",
+    response_model=IncidentList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def incidents(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -73,36 +108,75 @@ def incidents(
     return {"items": [svc.incident_dict(i) for i in items]}
 
 
-@router.get("/rollouts/{rollout_id}", summary="Steps, weights, verdicts, history, incidents")
+@router.get(
+    "/rollouts/{rollout_id}",
+    summary="Steps, weights, verdicts, history, incidents",
+    response_model=RolloutStatus,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def show(rollout_id: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.status(deps, ctx, rollout_id)
 
 
-@router.get("/rollouts/{rollout_id}/weights", summary="Desired canary/stable weights")
+@router.get(
+    "/rollouts/{rollout_id}/weights",
+    summary="Desired canary/stable weights",
+    response_model=Weights,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def weights(rollout_id: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.weights(deps, ctx, rollout_id)
 
 
-@router.post("/rollouts/{rollout_id}/start")
+@router.post(
+    "/rollouts/{rollout_id}/start",
+    response_model=Rollout,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def start(rollout_id: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.rollout_dict(svc.start(deps, ctx, rollout_id))
 
 
-@router.post("/rollouts/{rollout_id}/pause")
+@router.post(
+    "/rollouts/{rollout_id}/pause",
+    response_model=Rollout,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def pause(rollout_id: str, body: ReasonIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.rollout_dict(svc.pause(deps, ctx, rollout_id, body.reason))
 
 
-@router.post("/rollouts/{rollout_id}/resume")
+@router.post(
+    "/rollouts/{rollout_id}/resume",
+    response_model=Rollout,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def resume(rollout_id: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.rollout_dict(svc.resume(deps, ctx, rollout_id))
 
 
-@router.post("/rollouts/{rollout_id}/promote", summary="Approve the current pause or analysis")
+@router.post(
+    "/rollouts/{rollout_id}/promote",
+    summary="Approve the current pause or analysis",
+    response_model=Rollout,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def promote(rollout_id: str, body: ReasonIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.rollout_dict(svc.promote(deps, ctx, rollout_id, body.reason))
 
 
-@router.post("/rollouts/{rollout_id}/abort", summary="Roll back by hand")
+@router.post(
+    "/rollouts/{rollout_id}/abort",
+    summary="Roll back by hand",
+    response_model=Rollout,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def abort(rollout_id: str, body: AbortIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.rollout_dict(svc.abort(deps, ctx, rollout_id, body.reason))

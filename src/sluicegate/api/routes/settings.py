@@ -9,6 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.documents import parse_document
+from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
+from sluicegate.api.schemas.settings import PriorityWeights, RiskAssessment, RiskMatrix
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.service import experiments as exp_svc
 from sluicegate.service import risk as svc
@@ -16,13 +18,24 @@ from sluicegate.service import risk as svc
 router = APIRouter(tags=["settings"])
 
 
-@router.get("/risk-matrix")
+@router.get(
+    "/risk-matrix",
+    response_model=RiskMatrix,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def get_matrix(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     matrix, source = svc.current_matrix(deps, ctx)
     return {"source": source, "matrix": dict(matrix.source)}
 
 
-@router.put("/risk-matrix", summary="Replace the risk matrix (admin; JSON or YAML body)")
+@router.put(
+    "/risk-matrix",
+    summary="Replace the risk matrix (admin; JSON or YAML body)",
+    response_model=RiskMatrix,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 async def put_matrix(
     request: Request,
     deps: ServiceDeps,
@@ -34,7 +47,13 @@ async def put_matrix(
     return {"source": "replaced", "matrix": dict(matrix.source)}
 
 
-@router.post("/risk-matrix/assess", summary="Preview the assessment of three risk factors")
+@router.post(
+    "/risk-matrix/assess",
+    summary="Preview the assessment of three risk factors",
+    response_model=RiskAssessment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def assess(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     from pydantic import ValidationError
 
@@ -50,13 +69,23 @@ def assess(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
         ) from None
 
 
-@router.get("/settings/priority-weights")
+@router.get(
+    "/settings/priority-weights",
+    response_model=PriorityWeights,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def get_weights(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     svc.current_matrix(deps, ctx)  # authorises a read (any authenticated role)
     with deps.uow(readonly=True) as uow:
         return exp_svc.priority_weights(uow).to_dict()
 
 
-@router.put("/settings/priority-weights")
+@router.put(
+    "/settings/priority-weights",
+    response_model=PriorityWeights,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def put_weights(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return exp_svc.set_priority_weights(deps, ctx, body).to_dict()

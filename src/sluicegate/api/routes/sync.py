@@ -35,6 +35,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import ServiceDeps
+from sluicegate.api.schemas.problems import problem_responses
+from sluicegate.api.schemas.sync import FlagdDocument
 from sluicegate.domain.errors import NotFound
 from sluicegate.domain.identity import Action
 from sluicegate.flags import CompiledFlagSet, compile_flag_set
@@ -230,6 +232,11 @@ async def _access(
 @router.get(
     "/sync/flag-sets/{flag_set}",
     summary="The flagd document of a flag set, with its revision as ETag (If-None-Match: 304)",
+    responses={
+        200: {"model": FlagdDocument, "description": "The document; ETag is its revision"},
+        304: {"description": "Not modified (If-None-Match matched the ETag)"},
+        **problem_responses(401, 403, 404, 422),
+    },
 )
 async def document(
     flag_set: str,
@@ -305,6 +312,13 @@ async def revision_events(
     "/sync/flag-sets/{flag_set}/events",
     summary="Server-sent events: one `revision` event per new revision of the flag set",
     response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "`event: revision` with data {revision, flag_set}, and keepalives",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 403, 404, 422),
+    },
 )
 async def events(
     flag_set: str,

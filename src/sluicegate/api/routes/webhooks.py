@@ -11,6 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
+from sluicegate.api.schemas.webhooks import (
+    CreatedSubscription,
+    Delivery,
+    DeliveryList,
+    Subscription,
+    SubscriptionList,
+)
 from sluicegate.bootstrap import Container
 from sluicegate.service import notifications as svc
 
@@ -41,13 +49,24 @@ class SubscriptionPatch(BaseModel):
     active: bool | None = None
 
 
-@router.get("/webhooks", summary="Webhook subscriptions (secrets are never shown)")
+@router.get(
+    "/webhooks",
+    summary="Webhook subscriptions (secrets are never shown)",
+    response_model=SubscriptionList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_subscriptions(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"items": [svc.subscription_dict(s) for s in svc.list_subscriptions(deps, ctx)]}
 
 
 @router.post(
-    "/webhooks", status_code=201, summary="Subscribe; the signing secret is shown only here"
+    "/webhooks",
+    status_code=201,
+    summary="Subscribe; the signing secret is shown only here",
+    response_model=CreatedSubscription,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
 )
 def create_subscription(body: SubscriptionIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     created = svc.create_subscription(
@@ -62,7 +81,13 @@ def create_subscription(body: SubscriptionIn, deps: ServiceDeps, ctx: Ctx) -> di
     return {**svc.subscription_dict(created.subscription), "secret": created.secret}
 
 
-@router.get("/webhooks/deliveries", summary="Recent deliveries, optionally by state")
+@router.get(
+    "/webhooks/deliveries",
+    summary="Recent deliveries, optionally by state",
+    response_model=DeliveryList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def list_deliveries(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -74,7 +99,13 @@ def list_deliveries(
     return {"items": [svc.delivery_dict(d) for d in items]}
 
 
-@router.get("/webhooks/dead-letters", summary="Deliveries that failed every attempt")
+@router.get(
+    "/webhooks/dead-letters",
+    summary="Deliveries that failed every attempt",
+    response_model=DeliveryList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
 def dead_letters(
     deps: ServiceDeps,
     ctx: Ctx,
@@ -88,17 +119,31 @@ def dead_letters(
 @router.post(
     "/webhooks/dead-letters/{delivery_id}/retry",
     summary="Queue a dead letter again with a fresh attempt budget",
+    response_model=Delivery,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
 )
 def retry(delivery_id: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.delivery_dict(svc.retry_delivery(deps, ctx, delivery_id))
 
 
-@router.get("/webhooks/{sub_id}")
+@router.get(
+    "/webhooks/{sub_id}",
+    response_model=Subscription,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*READ),
+)
 def show(sub_id: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.subscription_dict(svc.get_subscription(deps, ctx, sub_id))
 
 
-@router.patch("/webhooks/{sub_id}", summary="Change fields or pause (active=false)")
+@router.patch(
+    "/webhooks/{sub_id}",
+    summary="Change fields or pause (active=false)",
+    response_model=Subscription,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
 def update(sub_id: str, body: SubscriptionPatch, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     sub = svc.update_subscription(
         deps,
@@ -113,7 +158,7 @@ def update(sub_id: str, body: SubscriptionPatch, deps: ServiceDeps, ctx: Ctx) ->
     return svc.subscription_dict(sub)
 
 
-@router.delete("/webhooks/{sub_id}", status_code=204)
+@router.delete("/webhooks/{sub_id}", status_code=204, responses=problem_responses(*WRITE))
 def delete(sub_id: str, deps: ServiceDeps, ctx: Ctx) -> Response:
     svc.delete_subscription(deps, ctx, sub_id)
     return Response(status_code=204)
