@@ -26,7 +26,10 @@ from sluicegate.domain.gates import (
     Enforcement,
     EnvironmentInfo,
     ExperimentSummary,
+    GateBlocked,
     GateContext,
+    GateDenied,
+    GatePending,
     InvalidOverride,
     MetricVerdict,
     Outcome,
@@ -62,6 +65,8 @@ from sluicegate.service.rollouts import RolloutVerdicts
 
 __all__ = [
     "GateBlocked",
+    "GateDenied",
+    "GatePending",
     "GateRuntime",
     "check_gate",
     "create_override",
@@ -81,27 +86,10 @@ UNAVAILABLE = "unavailable"
 _UNAVAILABLE_PREFIX = "check error: PolicyUnavailable: "
 
 
-class GateBlocked(Conflict):
-    """A governed promotion was refused: the stage's gates denied it or are still pending."""
-
-    code = "gate-blocked"
-
-    def __init__(self, decision: Decision) -> None:
-        blocking = ", ".join(c.gate for c in decision.blocking) or "none"
-        super().__init__(
-            f"entering {decision.stage} is {decision.outcome.value} by the gates of "
-            f"{decision.process}@v{decision.process_version} (blocking: {blocking}); "
-            f"decision {decision.id}",
-            hint=f"`sluice gate explain {decision.id}` shows every check and its reasons.",
-        )
-        self.decision_id = decision.id
-        self.outcome = decision.outcome
-        if decision.outcome.value == "pending":
-            self.code = "gate-pending"  # the CLI exits 5 (pending) rather than 3 (denied)
-
-
-class PolicyUnavailable(Exception):
+class PolicyUnavailable(PolicyError):
     """Raised by the stand-in evaluator when no usable bundle exists: policy gates fail closed."""
+
+    code = "policy-unavailable"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

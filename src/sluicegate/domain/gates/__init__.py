@@ -28,6 +28,9 @@ from sluicegate.domain.gates.durations import parse_duration
 from sluicegate.domain.gates.engine import evaluate_gate, replay
 from sluicegate.domain.gates.errors import (
     DefinitionIssue,
+    GateBlocked,
+    GateDenied,
+    GatePending,
     InvalidOverride,
     Location,
     ProcessDefinitionError,
@@ -71,7 +74,10 @@ __all__ = [
     "Enforcement",
     "EnvironmentInfo",
     "ExperimentSummary",
+    "GateBlocked",
     "GateContext",
+    "GateDenied",
+    "GatePending",
     "GateDef",
     "InvalidOverride",
     "Location",
