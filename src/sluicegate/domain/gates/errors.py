@@ -120,9 +120,10 @@ class GateBlocked(Conflict):
     title = "GateBlocked"
 
     def __new__(cls, decision: Decision) -> GateBlocked:
+        kind = cls
         if cls is GateBlocked:
-            cls = GatePending if decision.outcome.value == "pending" else GateDenied
-        return super().__new__(cls, decision)
+            kind = GatePending if decision.outcome.value == "pending" else GateDenied
+        return super().__new__(kind, decision)
 
     def __init__(self, decision: Decision) -> None:
         blocking = ", ".join(c.gate for c in decision.blocking) or "none"
