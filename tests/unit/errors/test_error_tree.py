@@ -140,3 +140,10 @@ def test_gate_blocked_splits_by_outcome_and_keeps_its_problem_title() -> None:
     assert (type(denied), denied.code) == (GateDenied, "gate-blocked")
     assert pending.title == denied.title == "GateBlocked"
     assert (status_for(GatePending), status_for(GateDenied)) == (409, 409)
+
+
+def test_dump_json_is_compact_sorted_and_keeps_the_gate_tables_ascii_escapes() -> None:
+    from sluicegate.adapters.db.jsontext import dump_json
+
+    assert dump_json({"b": "é", "a": [1, 2]}) == '{"a":[1,2],"b":"é"}'
+    assert dump_json({"b": "é"}, ascii_only=True) == '{"b":"\\u00e9"}'

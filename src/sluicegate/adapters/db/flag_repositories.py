@@ -14,6 +14,7 @@ from sluicegate.adapters.db.flag_tables import (
     flag_sets,
     flag_tokens,
 )
+from sluicegate.adapters.db.jsontext import dump_json as _dump
 from sluicegate.service.ports import (
     FlagChangeRequestRecord,
     FlagHead,
@@ -23,10 +24,6 @@ from sluicegate.service.ports import (
 )
 
 __all__ = ["SqlFlags"]
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _set(row: Row[Any]) -> FlagSetRecord:
