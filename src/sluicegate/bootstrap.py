@@ -9,11 +9,21 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_core import PydanticUndefined
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 from sqlalchemy import Engine, make_url
 
 from sluicegate.adapters.db.audit_scan import scan_segments
@@ -27,7 +37,7 @@ from sluicegate.adapters.push_metrics import PushMetricSource
 from sluicegate.adapters.signing import Ed25519Signer, Ed25519Verifier
 from sluicegate.adapters.system import SystemClock, UuidFactory
 from sluicegate.adapters.webhooks import HttpxWebhookSender
-from sluicegate.domain.errors import InvalidRiskMatrix
+from sluicegate.domain.errors import FieldError, InvalidInput, InvalidRiskMatrix
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.auditing import record
@@ -37,81 +47,140 @@ from sluicegate.service.metrics.ports import MetricSource
 from sluicegate.service.notifications import DispatchSettings
 from sluicegate.service.ports import Clock, IdFactory
 
-__all__ = ["Container", "Settings", "build", "default_risk_matrix_path", "prepare"]
+__all__ = [
+    "Container",
+    "InvalidSettings",
+    "Settings",
+    "build",
+    "default_risk_matrix_path",
+    "prepare",
+]
 
 
 def default_risk_matrix_path() -> Path:
     return Path(__file__).resolve().parent / "resources" / "risk-matrix.yaml"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    home: Path = Path(".sluicegate")
-    database_url: str = ""
-    risk_matrix_path: Path | None = None
-    audit_key_file: Path | None = None
-    checkpoint_every: int = 1000
-    max_body_bytes: int = 1024 * 1024
-    expiry_interval_seconds: float = 60.0
-    host: str = "127.0.0.1"
-    port: int = 8080
-    webhook_interval_seconds: float = 2.0
-    webhook_max_attempts: int = 5
-    webhook_backoff_seconds: float = 10.0
-    webhook_timeout_seconds: float = 10.0
-    jit_max_hours: float = 8.0
-    policy_dir: Path | None = None  # the Rego bundle of policy gates; None: they fail closed
-    max_override_days: float = 7.0
-    prometheus_url: str = ""  # the metric source for rollouts; "" = pushed samples only
-    prometheus_bearer_token: str | None = None
-    prometheus_username: str | None = None
-    prometheus_password: str | None = None
-    prometheus_timeout_seconds: float = 10.0
-    metrics_retention_days: float = 14.0
-    metrics_prune_interval_seconds: float = 3600.0
-    metrics_max_batch: int = 1000
-    controller_interval_seconds: float = 5.0  # the rollout controller tick; 0: not in-process
-    controller_lease_seconds: float = 15.0
-    breaker_cooldown_seconds: float = 300.0
-    extra: Mapping[str, str] = field(default_factory=dict)
+def _blank_is_none(value: object) -> object:
+    """An empty variable means "not set" for the optional settings (as ``VAR= sluice ...``)."""
+    return None if value == "" else value
+
+
+_OptionalPath = Annotated[Path | None, BeforeValidator(_blank_is_none)]
+_OptionalStr = Annotated[str | None, BeforeValidator(_blank_is_none)]
+
+#: The environment ``Settings.from_env`` reads (None: construction from keywords only).
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("sluicegate_environ", default=None)
+
+
+def _env(name: str, default: Any = PydanticUndefined, **kwargs: Any) -> Any:
+    """A field read from the environment variable ``name``; keywords use the field name."""
+    return Field(default, validation_alias=name, **kwargs)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source over a given mapping (``os.environ`` or a test's dict)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return dict(self._environ)
+
+
+class InvalidSettings(InvalidInput):
+    """A ``SLUICE_*`` environment variable holds a value of the wrong type or range."""
+
+    code = "invalid-settings"
+    default_hint = "Fix or unset the named SLUICE_* variables; the README lists them."
+
+
+class Settings(BaseSettings):
+    """Every server setting, from ``SLUICE_*`` environment variables (``from_env``).
+
+    Keyword construction (``Settings(home=...)``, as the tests do) reads no environment: it is
+    the defaults plus the keywords. ``from_env`` reads the environment, or a given mapping, and
+    raises :class:`InvalidSettings` naming each bad variable and why.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=True,
+    )
+
+    home: Path = _env("SLUICE_HOME", Path(".sluicegate"))
+    database_url: str = _env("SLUICE_DATABASE_URL", "")
+    risk_matrix_path: _OptionalPath = _env("SLUICE_RISK_MATRIX", None)
+    audit_key_file: _OptionalPath = _env("SLUICE_AUDIT_KEY_FILE", None)
+    checkpoint_every: int = _env("SLUICE_AUDIT_CHECKPOINT_EVERY", 1000)
+    max_body_bytes: int = _env("SLUICE_MAX_BODY_BYTES", 1024 * 1024)
+    expiry_interval_seconds: float = _env("SLUICE_EXPIRY_INTERVAL", 60.0)
+    host: str = _env("SLUICE_HOST", "127.0.0.1")
+    port: int = _env("SLUICE_PORT", 8080)
+    webhook_interval_seconds: float = _env("SLUICE_WEBHOOK_INTERVAL", 2.0)
+    webhook_max_attempts: int = _env("SLUICE_WEBHOOK_MAX_ATTEMPTS", 5)
+    webhook_backoff_seconds: float = _env("SLUICE_WEBHOOK_BACKOFF", 10.0)
+    webhook_timeout_seconds: float = _env("SLUICE_WEBHOOK_TIMEOUT", 10.0)
+    jit_max_hours: float = _env("SLUICE_JIT_MAX_HOURS", 8.0)
+    # the Rego bundle of policy gates; None: they fail closed
+    policy_dir: _OptionalPath = _env("SLUICE_POLICY_DIR", None)
+    max_override_days: float = _env("SLUICE_MAX_OVERRIDE_DAYS", 7.0)
+    # the metric source for rollouts; "" = pushed samples only
+    prometheus_url: str = _env("SLUICE_PROMETHEUS_URL", "")
+    prometheus_bearer_token: _OptionalStr = _env("SLUICE_PROMETHEUS_TOKEN", None)
+    prometheus_username: _OptionalStr = _env("SLUICE_PROMETHEUS_USERNAME", None)
+    prometheus_password: _OptionalStr = _env("SLUICE_PROMETHEUS_PASSWORD", None)
+    prometheus_timeout_seconds: float = _env("SLUICE_PROMETHEUS_TIMEOUT", 10.0)
+    metrics_retention_days: float = _env("SLUICE_METRICS_RETENTION_DAYS", 14.0)
+    metrics_prune_interval_seconds: float = _env("SLUICE_METRICS_PRUNE_INTERVAL", 3600.0)
+    metrics_max_batch: int = _env("SLUICE_METRICS_MAX_BATCH", 1000)
+    # the rollout controller tick; 0: not in-process
+    controller_interval_seconds: float = _env("SLUICE_CONTROLLER_INTERVAL", 5.0)
+    controller_lease_seconds: float = _env("SLUICE_CONTROLLER_LEASE", 15.0)
+    breaker_cooldown_seconds: float = _env("SLUICE_BREAKER_COOLDOWN", 300.0)
+    extra: Mapping[str, str] = Field(default_factory=dict, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,  # noqa: ARG003 - replaced by the mapping
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003 - no .env files
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003 - no secret files
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            return (init_settings,)
+        return (init_settings, _MappingEnvSource(settings_cls, environ))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        home = Path(env.get("SLUICE_HOME", ".sluicegate"))
-        return cls(
-            home=home,
-            database_url=env.get("SLUICE_DATABASE_URL", ""),
-            risk_matrix_path=Path(env["SLUICE_RISK_MATRIX"])
-            if env.get("SLUICE_RISK_MATRIX")
-            else None,
-            audit_key_file=Path(env["SLUICE_AUDIT_KEY_FILE"])
-            if env.get("SLUICE_AUDIT_KEY_FILE")
-            else None,
-            checkpoint_every=int(env.get("SLUICE_AUDIT_CHECKPOINT_EVERY", "1000")),
-            max_body_bytes=int(env.get("SLUICE_MAX_BODY_BYTES", str(1024 * 1024))),
-            expiry_interval_seconds=float(env.get("SLUICE_EXPIRY_INTERVAL", "60")),
-            host=env.get("SLUICE_HOST", "127.0.0.1"),
-            port=int(env.get("SLUICE_PORT", "8080")),
-            webhook_interval_seconds=float(env.get("SLUICE_WEBHOOK_INTERVAL", "2")),
-            webhook_max_attempts=int(env.get("SLUICE_WEBHOOK_MAX_ATTEMPTS", "5")),
-            webhook_backoff_seconds=float(env.get("SLUICE_WEBHOOK_BACKOFF", "10")),
-            webhook_timeout_seconds=float(env.get("SLUICE_WEBHOOK_TIMEOUT", "10")),
-            jit_max_hours=float(env.get("SLUICE_JIT_MAX_HOURS", "8")),
-            policy_dir=Path(env["SLUICE_POLICY_DIR"]) if env.get("SLUICE_POLICY_DIR") else None,
-            max_override_days=float(env.get("SLUICE_MAX_OVERRIDE_DAYS", "7")),
-            prometheus_url=env.get("SLUICE_PROMETHEUS_URL", ""),
-            prometheus_bearer_token=env.get("SLUICE_PROMETHEUS_TOKEN") or None,
-            prometheus_username=env.get("SLUICE_PROMETHEUS_USERNAME") or None,
-            prometheus_password=env.get("SLUICE_PROMETHEUS_PASSWORD") or None,
-            prometheus_timeout_seconds=float(env.get("SLUICE_PROMETHEUS_TIMEOUT", "10")),
-            metrics_retention_days=float(env.get("SLUICE_METRICS_RETENTION_DAYS", "14")),
-            metrics_prune_interval_seconds=float(env.get("SLUICE_METRICS_PRUNE_INTERVAL", "3600")),
-            metrics_max_batch=int(env.get("SLUICE_METRICS_MAX_BATCH", "1000")),
-            controller_interval_seconds=float(env.get("SLUICE_CONTROLLER_INTERVAL", "5")),
-            controller_lease_seconds=float(env.get("SLUICE_CONTROLLER_LEASE", "15")),
-            breaker_cooldown_seconds=float(env.get("SLUICE_BREAKER_COOLDOWN", "300")),
-        )
+        """The settings from ``env`` (default: ``os.environ``); raises InvalidSettings."""
+        token = _ENVIRON.set(os.environ if env is None else env)
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise InvalidSettings(
+                f"invalid configuration: {_describe(exc)}",
+                errors=[FieldError(_variable(err), err["msg"]) for err in exc.errors()],
+            ) from None
+        finally:
+            _ENVIRON.reset(token)
+
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable of the field ``name``."""
+        alias = cls.model_fields[name].validation_alias
+        assert isinstance(alias, str)
+        return alias
+
+    def source(self, name: str) -> str:
+        """``env`` if the field was set (from the environment or a keyword), else ``default``."""
+        return "env" if name in self.model_fields_set else "default"
 
     @property
     def url(self) -> str:
@@ -120,6 +189,20 @@ class Settings:
     @property
     def key_file(self) -> Path:
         return self.audit_key_file or self.home / "audit-ed25519.pem"
+
+
+def _variable(error: Any) -> str:
+    loc = error.get("loc") or ()
+    return str(loc[0]) if loc else "environment"
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        got = error.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str) else ""
+        parts.append(f"{_variable(error)}: {error['msg']}{shown}")
+    return "; ".join(parts)
 
 
 @dataclass(slots=True)

@@ -12,12 +12,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sluicegate.domain import errors as e
 
-__all__ = ["STATUS", "install", "problem"]
+__all__ = ["STATUS", "install", "problem", "status_for"]
 
 log = logging.getLogger("sluicegate.api")
 
-#: Domain error class -> HTTP status. Subclasses inherit their parent's status.
+#: Error class -> HTTP status. Subclasses inherit their parent's status (the first class of the
+#: MRO that is listed wins); the root maps to 400 as before.
 STATUS: dict[type[e.SluicegateError], int] = {
+    e.SluicegateError: 400,
     e.InvalidInput: 422,
     e.MalformedDocument: 400,
     e.NotFound: 404,
@@ -27,16 +29,19 @@ STATUS: dict[type[e.SluicegateError], int] = {
     e.SelfApproval: 403,
     e.Unauthenticated: 401,
     e.Forbidden: 403,
+    e.Unavailable: 503,
 }
 
 MEDIA_TYPE = "application/problem+json"
 
 
+def status_for(cls: type[e.SluicegateError]) -> int:
+    """The HTTP status of an error class: the entry of the first listed class in its MRO."""
+    return next(STATUS[c] for c in cls.__mro__ if c in STATUS)
+
+
 def _status_for(exc: e.SluicegateError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+    return status_for(type(exc))
 
 
 def problem(
@@ -86,7 +91,7 @@ def install(app: FastAPI) -> None:
         return problem(
             status,
             exc.code,
-            type(exc).__name__,
+            exc.title or type(exc).__name__,
             exc.message,
             hint=exc.hint,
             errors=[fe.to_dict() for fe in exc.errors],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 import os
 from typing import TYPE_CHECKING, Annotated
@@ -68,8 +67,8 @@ def serve(
     """Migrate the database if needed and serve the API."""
     from sluicegate.bootstrap import Settings, prepare
 
-    settings = Settings.from_env()
     with guard(False):
+        settings = Settings.from_env()
         container = prepare(settings)
     _run(container, host or settings.host, port or settings.port)
 
@@ -115,11 +114,11 @@ def demo(
     from sluicegate.service.context import RequestContext
     from sluicegate.service.demo import load_demo, load_rollout_demo
 
-    settings = Settings.from_env()
-    if "SLUICE_CONTROLLER_INTERVAL" not in os.environ:
-        settings = dataclasses.replace(settings, controller_interval_seconds=2.0)
     rollout_ids: list[str] = []
     with guard(False):
+        settings = Settings.from_env()
+        if "SLUICE_CONTROLLER_INTERVAL" not in os.environ:
+            settings = settings.model_copy(update={"controller_interval_seconds": 2.0})
         container = prepare(settings)
         deps = container.deps
         with deps.uow(readonly=True) as uow:

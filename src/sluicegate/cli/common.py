@@ -28,32 +28,29 @@ def client_session(as_json: bool) -> Iterator[Client]:
 
 @contextlib.contextmanager
 def guard(as_json: bool) -> Iterator[None]:
-    """Turn CliError and domain errors into a message on stderr and the mapped exit code."""
-    from sluicegate.cli.exits import ExitCode, exit_code_for
+    """Turn CliError and Sluicegate errors into a message on stderr and the mapped exit code."""
+    from sluicegate.cli.exits import ExitCode, exit_code_for_class
+    from sluicegate.errors import SluicegateError
 
     try:
         yield
     except CliError as exc:
         fail(exc, as_json)
-    except Exception as exc:
-        code = getattr(exc, "code", None)
-        if isinstance(code, str) and hasattr(exc, "hint"):
-            errors = getattr(exc, "errors", ())
-            fail(
-                CliError(
-                    str(exc),
-                    exit_code_for(code),
-                    hint=str(getattr(exc, "hint", "")),
-                    code=code,
-                    details=[f"{e.field}: {e.reason}" for e in errors],
-                    body={
-                        "code": code,
-                        "detail": str(exc),
-                        "errors": [e.to_dict() for e in errors],
-                    },
-                ),
-                as_json,
-            )
-        raise
+    except SluicegateError as exc:
+        fail(
+            CliError(
+                str(exc),
+                exit_code_for_class(type(exc)),
+                hint=exc.hint,
+                code=exc.code,
+                details=[f"{e.field}: {e.reason}" for e in exc.errors],
+                body={
+                    "code": exc.code,
+                    "detail": str(exc),
+                    "errors": [e.to_dict() for e in exc.errors],
+                },
+            ),
+            as_json,
+        )
     except KeyboardInterrupt:
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sluicegate.cli.exits import ExitCode
+from sluicegate.domain.errors import InvalidInput
 from sluicegate.stats import ConfigError, Decision, Verdict, judge, parse_judge_config
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "InputError", "judge_command", "read_samples"]
@@ -28,8 +29,10 @@ EXIT_USAGE = int(ExitCode.USAGE)
 EXIT_FAILED = int(ExitCode.ANALYSIS_FAILED)
 
 
-class InputError(ValueError):
+class InputError(InvalidInput, ValueError):
     """An input file is missing or malformed; the message names the file."""
+
+    code = "invalid-judge-input"
 
 
 def read_samples(path: Path) -> dict[str, list[float]]:

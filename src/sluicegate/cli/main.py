@@ -6,6 +6,7 @@ import typer
 
 from sluicegate import __version__
 from sluicegate.cli import admin, audit, directory, experiments, flags, tokens
+from sluicegate.cli import config as config_cli
 from sluicegate.cli import evidence as evidence_cli
 from sluicegate.cli import gates as gate_cli
 from sluicegate.cli import jit as jit_cli
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.command("init")(admin.init)
 app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
+app.add_typer(config_cli.app, name="config")
 app.add_typer(experiments.app, name="experiment")
 app.add_typer(audit.app, name="audit")
 app.add_typer(tokens.app, name="token")

@@ -4,7 +4,9 @@ Every error carries a stable kebab-case ``code``, a human ``message`` and a ``hi
 do next; it knows nothing of HTTP or exit codes. One table in ``sluicegate.api.problems`` maps the
 classes to HTTP statuses, one in ``sluicegate.cli.exits`` maps them to exit codes.
 
-Exception tree::
+The root (:class:`SluicegateError`), :class:`FieldError` and :class:`InvalidInput` live in
+``sluicegate.errors`` so that the light core can join the tree; they are re-exported here. The
+whole tree is drawn in the docstring of ``sluicegate.errors``. This module's part::
 
     SluicegateError
     ├── InvalidInput          (invalid-input, and subclasses with their own codes)
@@ -18,13 +20,15 @@ Exception tree::
     ├── ApprovalRequired      (approvals-missing)
     ├── SelfApproval          (self-approval)
     ├── Unauthenticated       (unauthenticated)
-    └── Forbidden             (forbidden)
+    ├── Forbidden             (forbidden)
+    └── Unavailable           (unavailable: a policy bundle or metric store failed)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from sluicegate.errors import FieldError, InvalidInput, SluicegateError
 
 __all__ = [
     "ApprovalRequired",
@@ -41,45 +45,8 @@ __all__ = [
     "SelfApproval",
     "SluicegateError",
     "Unauthenticated",
+    "Unavailable",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One problem with one input field; ``field`` is a dotted path such as ``risk.user_impact``."""
-
-    field: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
-
-
-class SluicegateError(Exception):
-    """Base of every error the domain and the use cases raise on purpose."""
-
-    code = "error"
-    default_hint = ""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        hint: str | None = None,
-        errors: Sequence[FieldError] = (),
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint if hint is not None else self.default_hint
-        self.errors = tuple(errors)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class InvalidInput(SluicegateError):
-    code = "invalid-input"
-    default_hint = "Fix the named fields and send the request again."
 
 
 class MalformedDocument(InvalidInput):
@@ -152,3 +119,10 @@ class Unauthenticated(SluicegateError):
 class Forbidden(SluicegateError):
     code = "forbidden"
     default_hint = "Ask an admin for a token with a role that allows this action."
+
+
+class Unavailable(SluicegateError):
+    """Something the use case depends on (the policy bundle, the metric store) failed."""
+
+    code = "unavailable"
+    default_hint = "Retry later; if it persists, check the server's policy and metric settings."

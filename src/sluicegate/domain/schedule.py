@@ -36,6 +36,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sluicegate.domain.errors import InvalidInput
+
 __all__ = [
     "DAY_NAMES",
     "ScheduleConfigError",
@@ -50,8 +52,10 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _WEEKLY_RE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(\d\d:\d\d)$", re.I)
 
 
-class ScheduleConfigError(ValueError):
+class ScheduleConfigError(InvalidInput, ValueError):
     """Invalid schedule configuration; the message starts with the offending path."""
+
+    code = "invalid-schedule"
 
 
 @dataclass(frozen=True, slots=True)

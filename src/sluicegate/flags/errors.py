@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sluicegate.errors import InvalidInput
+
 __all__ = ["FlagDefinitionError", "pointer"]
 
 
@@ -14,8 +16,10 @@ def pointer(*tokens: str | int) -> str:
     return "".join("/" + _escape(str(token)) for token in tokens)
 
 
-class FlagDefinitionError(ValueError):
+class FlagDefinitionError(InvalidInput, ValueError):
     """A flag set definition is invalid; ``pointer`` locates the offending JSON value."""
+
+    code = "invalid-flag-definition"
 
     def __init__(self, pointer: str, reason: str) -> None:
         super().__init__(f"{pointer or '/'}: {reason}")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sluicegate.errors import FieldError, InvalidInput
+
 __all__ = [
     "ConfigError",
     "Direction",
@@ -25,11 +27,14 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(InvalidInput, ValueError):
     """A configuration value is missing or invalid; ``field`` names it (dotted path)."""
 
+    code = "invalid-judge-config"
+    default_hint = "Fix the named field of the judge configuration (docs/statistics.md)."
+
     def __init__(self, field_path: str, message: str) -> None:
-        super().__init__(f"{field_path}: {message}")
+        super().__init__(f"{field_path}: {message}", errors=[FieldError(field_path, message)])
         self.field = field_path
 
 

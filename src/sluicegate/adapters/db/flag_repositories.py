@@ -14,6 +14,7 @@ from sluicegate.adapters.db.flag_tables import (
     flag_sets,
     flag_tokens,
 )
+from sluicegate.adapters.db.jsontext import dump_json as _dump
 from sluicegate.domain.flagsets import ChangeRequestState
 from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
@@ -24,10 +25,6 @@ from sluicegate.service.flags.ports import (
 )
 
 __all__ = ["SqlFlags"]
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _set(row: Row[Any]) -> FlagSetRecord:

@@ -16,6 +16,7 @@ from sluicegate.adapters.db.gate_tables import (
     policy_bundles,
     process_versions,
 )
+from sluicegate.adapters.db.jsontext import dump_json
 from sluicegate.adapters.db.tables import approvals, experiments, team_members, teams, users
 from sluicegate.domain.gates.decision import Outcome
 from sluicegate.service.gates.ports import (
@@ -32,7 +33,7 @@ __all__ = ["SqlGates"]
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return dump_json(value, ascii_only=True)  # the gate tables' encoding, kept (see dump_json)
 
 
 def _process(row: Row[Any]) -> ProcessVersionRecord:

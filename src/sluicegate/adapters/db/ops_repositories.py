@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
 
+from sluicegate.adapters.db.jsontext import dump_json as _dump
 from sluicegate.adapters.db.ops_tables import (
     jit_requests,
     webhook_deliveries,
@@ -23,10 +24,6 @@ from sluicegate.service.notifications.ports import (
 )
 
 __all__ = ["SqlJit", "SqlWebhooks"]
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _subscription(row: Row[Any]) -> WebhookSubscriptionRecord:

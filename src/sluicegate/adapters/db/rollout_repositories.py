@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, case, func, insert, or_, select, update
 
+from sluicegate.adapters.db.jsontext import dump_json as _dump
 from sluicegate.adapters.db.rollout_tables import (
     controller_leases,
     incidents,
@@ -25,10 +26,6 @@ __all__ = ["SqlRollouts"]
 
 #: The expiry a released lease gets: long past, so that any standby takes it at once.
 _RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _rollout(row: Row[Any]) -> RolloutRecord:

@@ -13,14 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sluicegate.domain.errors import InvalidInput
+
 __all__ = ["InputError", "set_input"]
 
 _INT64 = 1 << 63
 _MAX_KEYS = 4096
 
 
-class InputError(ValueError):
+class InputError(InvalidInput, ValueError):
     """The document holds something JSON cannot (the message names the type and where)."""
+
+    code = "invalid-policy-input"
 
 
 class _Library:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sluicegate.domain.errors import InvalidInput
 from sluicegate.domain.evidence.dispatcher import EvidenceFacts
 from sluicegate.domain.evidence.link import LinkFacts
 
@@ -30,8 +31,10 @@ OPERATORS = ("min", "max", "gt", "lt", "eq", "ne", "in", "not_in")
 _MISSING = object()
 
 
-class ThresholdSpecError(ValueError):
+class ThresholdSpecError(InvalidInput, ValueError):
     """The threshold definition itself is invalid."""
+
+    code = "invalid-threshold"
 
 
 @dataclass(frozen=True, slots=True)

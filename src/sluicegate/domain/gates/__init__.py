@@ -28,6 +28,9 @@ from sluicegate.domain.gates.durations import parse_duration
 from sluicegate.domain.gates.engine import evaluate_gate, replay
 from sluicegate.domain.gates.errors import (
     DefinitionIssue,
+    GateBlocked,
+    GateDenied,
+    GatePending,
     InvalidOverride,
     Location,
     ProcessDefinitionError,
@@ -71,8 +74,11 @@ __all__ = [
     "Enforcement",
     "EnvironmentInfo",
     "ExperimentSummary",
+    "GateBlocked",
     "GateContext",
     "GateDef",
+    "GateDenied",
+    "GatePending",
     "InvalidOverride",
     "Location",
     "MetricVerdict",

@@ -1,10 +1,14 @@
 """Errors of the gate engine.
 
-Exception tree (below :class:`sluicegate.domain.errors.InvalidInput`)::
+Exception tree (below :class:`sluicegate.domain.errors.InvalidInput` and ``Conflict``)::
 
     InvalidInput
     ├── ProcessDefinitionError  (invalid-process: YAML syntax, schema, templates, DAG, checks)
     └── InvalidOverride         (invalid-override: no justification, no or past expiry, ...)
+    Conflict
+    └── GateBlocked             (a governed promotion was refused; never raised as itself)
+        ├── GateDenied          (gate-blocked: the gates denied it)
+        └── GatePending         (gate-pending: the gates are still pending)
 
 A :class:`ProcessDefinitionError` carries every :class:`DefinitionIssue` found, each with the
 source name, the dotted path, and the 1-based line and column of the offending YAML node.
@@ -14,10 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.errors import Conflict, FieldError, InvalidInput
 
-__all__ = ["DefinitionIssue", "InvalidOverride", "Location", "ProcessDefinitionError"]
+if TYPE_CHECKING:
+    from sluicegate.domain.gates.decision import Decision
+
+__all__ = [
+    "DefinitionIssue",
+    "GateBlocked",
+    "GateDenied",
+    "GatePending",
+    "InvalidOverride",
+    "Location",
+    "ProcessDefinitionError",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +106,44 @@ class InvalidOverride(InvalidInput):
         "An override needs a justification and an expiry in the future, and applies only to "
         "soft-mandatory gates."
     )
+
+
+class GateBlocked(Conflict):
+    """A governed promotion was refused: the stage's gates denied it or are still pending.
+
+    ``GateBlocked(decision)`` makes a :class:`GatePending` for a pending decision and a
+    :class:`GateDenied` otherwise, so callers raise one name and catch either; the CLI exits 5
+    (pending) or 3 (denied) by class. Both keep the problem title ``GateBlocked``.
+    """
+
+    code = "gate-blocked"
+    title = "GateBlocked"
+
+    def __new__(cls, decision: Decision) -> GateBlocked:
+        kind = cls
+        if cls is GateBlocked:
+            kind = GatePending if decision.outcome.value == "pending" else GateDenied
+        return super().__new__(kind, decision)
+
+    def __init__(self, decision: Decision) -> None:
+        blocking = ", ".join(c.gate for c in decision.blocking) or "none"
+        super().__init__(
+            f"entering {decision.stage} is {decision.outcome.value} by the gates of "
+            f"{decision.process}@v{decision.process_version} (blocking: {blocking}); "
+            f"decision {decision.id}",
+            hint=f"`sluice gate explain {decision.id}` shows every check and its reasons.",
+        )
+        self.decision_id = decision.id
+        self.outcome = decision.outcome
+
+
+class GateDenied(GateBlocked):
+    """The stage's gates denied the promotion."""
+
+    code = "gate-blocked"
+
+
+class GatePending(GateBlocked):
+    """The stage's gates are still pending (approvals or evidence to come)."""
+
+    code = "gate-pending"

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
         GateBlocked as GateBlocked,
     )
     from sluicegate.service.gates.decisions import (
+        GateDenied as GateDenied,
+    )
+    from sluicegate.service.gates.decisions import (
+        GatePending as GatePending,
+    )
+    from sluicegate.service.gates.decisions import (
         check_gate as check_gate,
     )
     from sluicegate.service.gates.decisions import (
@@ -197,7 +203,9 @@ __all__ = [
     "EvidenceRecord",
     "GateBlocked",
     "GateDecisionRecord",
+    "GateDenied",
     "GateOverrideRecord",
+    "GatePending",
     "GateRepository",
     "GateRuntime",
     "InvalidEvidence",
@@ -259,7 +267,9 @@ _TABLE = {
     "GATE_SETTINGS": "settings",
     "GateBlocked": "decisions",
     "GateDecisionRecord": "ports",
+    "GateDenied": "decisions",
     "GateOverrideRecord": "ports",
+    "GatePending": "decisions",
     "GateRepository": "ports",
     "GateRuntime": "processes",
     "InvalidEvidence": "evidence",

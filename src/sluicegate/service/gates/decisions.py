@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from sluicegate.domain.errors import Conflict, NotFound
+from sluicegate.domain.errors import NotFound
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
     CheckRecord,
@@ -21,6 +21,9 @@ from sluicegate.domain.gates import (
     Decision,
     DecisionInput,
     Enforcement,
+    GateBlocked,
+    GateDenied,
+    GatePending,
     MetricVerdict,
     Outcome,
     Override,
@@ -44,6 +47,8 @@ from sluicegate.service.rollouts import RolloutVerdicts
 
 __all__ = [
     "GateBlocked",
+    "GateDenied",
+    "GatePending",
     "check_gate",
     "decision_dict",
     "enter_stage",
@@ -53,25 +58,6 @@ __all__ = [
     "load_experiment",
     "rebuild",
 ]
-
-
-class GateBlocked(Conflict):
-    """A governed promotion was refused: the stage's gates denied it or are still pending."""
-
-    code = "gate-blocked"
-
-    def __init__(self, decision: Decision) -> None:
-        blocking = ", ".join(c.gate for c in decision.blocking) or "none"
-        super().__init__(
-            f"entering {decision.stage} is {decision.outcome.value} by the gates of "
-            f"{decision.process}@v{decision.process_version} (blocking: {blocking}); "
-            f"decision {decision.id}",
-            hint=f"`sluice gate explain {decision.id}` shows every check and its reasons.",
-        )
-        self.decision_id = decision.id
-        self.outcome = decision.outcome
-        if decision.outcome.value == "pending":
-            self.code = "gate-pending"  # the CLI exits 5 (pending) rather than 3 (denied)
 
 
 def decision_dict(decision: Decision, ci_run_id: str | None = None) -> dict[str, Any]:

@@ -39,8 +39,10 @@ UNAVAILABLE = "unavailable"
 _UNAVAILABLE_PREFIX = "check error: PolicyUnavailable: "
 
 
-class PolicyUnavailable(Exception):
+class PolicyUnavailable(PolicyError):
     """Raised by the stand-in evaluator when no usable bundle exists: policy gates fail closed."""
+
+    code = "policy-unavailable"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

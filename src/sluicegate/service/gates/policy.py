@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from sluicegate.domain.errors import InvalidInput, Unavailable
+
 __all__ = [
     "Message",
     "PackageDecision",
@@ -27,12 +29,16 @@ __all__ = [
 ]
 
 
-class PolicyError(Exception):
+class PolicyError(Unavailable):
     """Base class of policy engine errors."""
 
+    code = "policy-error"
 
-class PolicyCompileError(PolicyError):
+
+class PolicyCompileError(InvalidInput, PolicyError):
     """Rego that does not parse or compile; carries the location when the engine gives one."""
+
+    code = "policy-compile-error"
 
     def __init__(
         self,
@@ -59,6 +65,8 @@ class PolicyCompileError(PolicyError):
 
 class PolicyEvaluationError(PolicyError):
     """The engine failed while evaluating a compiled bundle (e.g. a rule conflict)."""
+
+    code = "policy-evaluation-failed"
 
     raw: str = ""
 

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from sluicegate.domain.errors import InvalidInput, Unavailable
 from sluicegate.stats.config import Direction, MetricConfig, MetricKind
 
 __all__ = [
@@ -77,7 +78,7 @@ METRIC_VARIANTS = ("baseline", "canary")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class MetricSourceError(Exception):
+class MetricSourceError(Unavailable):
     """Base of metric source errors; ``code`` is stable and kebab-case."""
 
     code = "metric-source-error"
@@ -87,7 +88,7 @@ class MetricSourceError(Exception):
         self.metric = metric
 
 
-class MetricQueryError(MetricSourceError):
+class MetricQueryError(InvalidInput, MetricSourceError):
     """The query cannot be answered as written; fix the query or its labels."""
 
     code = "metric-query-invalid"
