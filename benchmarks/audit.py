@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import Column, Index, MetaData, Table, insert
 
 from benchmarks._common import print_table, write_results
-from sluicegate.adapters.db.tables import audit_events
+from sluicegate.adapters.db.audit import audit_events
 from sluicegate.bootstrap import Container, Settings, prepare
-from sluicegate.domain.audit import GENESIS_HASH, link
+from sluicegate.domain.audit.chain import GENESIS_HASH, link
 from sluicegate.service import audit as audit_svc
 
 BATCH = 1000

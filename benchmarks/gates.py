@@ -25,8 +25,8 @@ from pathlib import Path
 
 from benchmarks._common import percentiles, print_table, write_results
 from sluicegate.bootstrap import Container, Settings, prepare
+from sluicegate.domain.access.identity import ReviewerDomain, Role
 from sluicegate.domain.gates import Decision, DecisionInput, replay
-from sluicegate.domain.identity import ReviewerDomain, Role
 from sluicegate.service import experiments
 from sluicegate.service import gates as gates_svc
 from sluicegate.service.access import identity

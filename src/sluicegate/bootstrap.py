@@ -26,7 +26,7 @@ from pydantic_settings import (
 )
 from sqlalchemy import Engine, make_url
 
-from sluicegate.adapters.db.audit_scan import scan_segments
+from sluicegate.adapters.db.audit import scan_segments
 from sluicegate.adapters.db.engine import build_engine
 from sluicegate.adapters.db.migrate import upgrade
 from sluicegate.adapters.db.uow import SqlUnitOfWorkFactory

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.support.app import FakeClock
 
 from sluicegate.bootstrap import Container, Settings, prepare
-from sluicegate.domain.audit import VerifyReport, link
+from sluicegate.domain.audit.chain import VerifyReport, link
 from sluicegate.service import audit as svc
 from sluicegate.service.context import SYSTEM, RequestContext
 

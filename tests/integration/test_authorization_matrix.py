@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tests.support.app import EXAMPLE_PROPOSAL, Harness
 
-from sluicegate.domain.identity import PERMISSIONS, Action, Role, role_allows
+from sluicegate.domain.access.identity import PERMISSIONS, Action, Role, role_allows
 
 ROLE_USER = {
     Role.VIEWER: "erin",

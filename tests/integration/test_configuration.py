@@ -9,7 +9,7 @@ import yaml
 
 from sluicegate.bootstrap import Settings, build, default_risk_matrix_path, prepare
 from sluicegate.domain.errors import InvalidRiskMatrix
-from sluicegate.domain.proposal import RiskInput
+from sluicegate.domain.experiments.proposal import RiskInput
 from sluicegate.domain.risk import RiskFactors, RiskLevel
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from tests.support.app import Harness
 
-from sluicegate.api.routes.sync import (
+from sluicegate.api.routes.flags.sync import (
     FlagSettings,
     RateLimiter,
     RevisionHub,

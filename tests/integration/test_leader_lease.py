@@ -17,7 +17,7 @@ import pytest
 from tests.support.app import Harness, make_harness
 from tests.support.rollouts import canary_experiment, create_rollout
 
-from sluicegate.adapters.db.rollout_repositories import SqlRollouts
+from sluicegate.adapters.db.rollouts import SqlRollouts
 
 LEASE = 1.5
 

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.support.app import EXAMPLE_PROPOSAL, FakeClock, Harness
 
-from sluicegate.adapters.db.ops_tables import webhook_deliveries
+from sluicegate.adapters.db.notifications import webhook_deliveries
 from sluicegate.adapters.webhooks import HttpxWebhookSender
 from sluicegate.api.app import create_app
 from sluicegate.bootstrap import Settings, prepare

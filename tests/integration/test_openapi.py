@@ -107,8 +107,8 @@ def test_errors_are_described_as_problems(document: dict[str, Any]) -> None:
 def _models() -> dict[str, type[BaseModel]]:
     """Every response model by its component name (the class name)."""
     found: dict[str, type[BaseModel]] = {}
-    for info in pkgutil.iter_modules(schemas.__path__):
-        module = importlib.import_module(f"{schemas.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(schemas.__path__, f"{schemas.__name__}."):
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel):
                 found[value.__name__] = value

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.support.app import Harness
 
+from sluicegate.domain.access.identity import Role
 from sluicegate.domain.errors import Conflict
-from sluicegate.domain.identity import Role
 from sluicegate.service.access import identity
 from sluicegate.service.context import SYSTEM, RequestContext
 

@@ -9,7 +9,7 @@ import yaml
 from tests.support.app import EXAMPLE_PROPOSAL
 from tests.support.service import ServiceWorld
 
-from sluicegate.domain.audit import AuditEvent
+from sluicegate.domain.audit.chain import AuditEvent
 from sluicegate.domain.errors import (
     ApprovalRequired,
     Conflict,

@@ -6,8 +6,8 @@ import pytest
 from tests.support.app import USERS
 from tests.support.service import ServiceWorld
 
+from sluicegate.domain.access.identity import ReviewerDomain, Role
 from sluicegate.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from sluicegate.domain.identity import ReviewerDomain, Role
 from sluicegate.service.access import identity
 from sluicegate.service.audit.ports import AuditFilter
 

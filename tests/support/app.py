@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from sluicegate.api.app import create_app
 from sluicegate.bootstrap import Container, Settings, build, prepare
-from sluicegate.domain.identity import ReviewerDomain, Role
+from sluicegate.domain.access.identity import ReviewerDomain, Role
 from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
 from tests.support import templates

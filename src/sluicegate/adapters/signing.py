@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from sluicegate.domain.audit import Checkpoint
+from sluicegate.domain.audit.chain import Checkpoint
 
 __all__ = ["Ed25519Signer", "Ed25519Verifier", "key_id_of"]
 

@@ -13,12 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from sluicegate import __version__
 from sluicegate.api import problems
 from sluicegate.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from sluicegate.api.routes import audit, experiments, flags, health, identity, ofrep, settings, sync
+from sluicegate.api.routes import audit, experiments, health, risk
 from sluicegate.api.routes import gates as gate_routes
-from sluicegate.api.routes import jit as jit_routes
 from sluicegate.api.routes import metrics as metric_routes
+from sluicegate.api.routes import notifications as webhook_routes
 from sluicegate.api.routes import rollouts as rollout_routes
-from sluicegate.api.routes import webhooks as webhook_routes
+from sluicegate.api.routes.access import identity
+from sluicegate.api.routes.access import jit as jit_routes
+from sluicegate.api.routes.flags import ofrep, sync
+from sluicegate.api.routes.flags import sets as flags
 from sluicegate.api.schemas import problems as problem_schemas
 from sluicegate.bootstrap import Container
 from sluicegate.service.experiments import expire_due
@@ -109,7 +112,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         health.router,
         identity.router,
         experiments.router,
-        settings.router,
+        risk.router,
         audit.router,
         flags.router,
         sync.router,

@@ -18,7 +18,7 @@ app = typer.Typer(help="Verify, export and checkpoint the tamper-evident audit l
 
 
 def _file_rows(path: Path, checkpoints: list[Any]) -> Iterator[tuple[Any, ...]]:
-    from sluicegate.domain.audit import Checkpoint
+    from sluicegate.domain.audit.chain import Checkpoint
     from sluicegate.domain.canonical import canonical_json
 
     with path.open(encoding="utf-8") as fh:
@@ -50,7 +50,7 @@ def _file_rows(path: Path, checkpoints: list[Any]) -> Iterator[tuple[Any, ...]]:
 
 def _verify_file(path: Path, keys: list[Path]) -> Any:
     from sluicegate.adapters.signing import Ed25519Verifier
-    from sluicegate.domain.audit import verify_log
+    from sluicegate.domain.audit.chain import verify_log
 
     verifier = Ed25519Verifier([k.read_text(encoding="utf-8") for k in keys])
     # Checkpoint lines follow the event they cover, so read them in a first pass.

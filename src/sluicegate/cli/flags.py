@@ -18,7 +18,7 @@ from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, out, table
-from sluicegate.domain.flagsets import diff_documents, diff_summary
+from sluicegate.domain.flags import diff_documents, diff_summary
 
 app = typer.Typer(help="Feature-flag sets: export, import, diff, history, rollback, approvals.")
 requests_app = typer.Typer(help="Change requests: four-eyes approval of governed changes.")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sluicegate.domain.access.identity import ReviewerDomain
 from sluicegate.domain.errors import FieldError, InvalidRiskMatrix
-from sluicegate.domain.identity import ReviewerDomain
 
 __all__ = [
     "FACTOR_VALUES",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sluicegate.domain.audit import AuditEvent
+from sluicegate.domain.audit.chain import AuditEvent
 from sluicegate.domain.events import AuditAction
 from sluicegate.service.context import Deps, RequestContext, ts_string
 from sluicegate.service.ports import UnitOfWork

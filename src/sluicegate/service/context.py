@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sluicegate.domain.audit_segments import Segment
-from sluicegate.domain.identity import Principal, Role
+from sluicegate.domain.access.identity import Principal, Role
+from sluicegate.domain.audit.segments import Segment
 from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sluicegate.domain.identity import Principal, ReviewerDomain, Role
+from sluicegate.domain.access.identity import Principal, ReviewerDomain, Role
 from sluicegate.service import experiments
 from sluicegate.service.access import identity
 from sluicegate.service.access.ports import UserRecord

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.domain.risk import RiskAssessment, RiskMatrix
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
@@ -48,6 +48,6 @@ def replace_matrix(deps: Deps, ctx: RequestContext, doc: Any, reason: str | None
 
 
 def preview(matrix: RiskMatrix, factors: Any) -> RiskAssessment:
-    from sluicegate.domain.proposal import RiskInput
+    from sluicegate.domain.experiments.proposal import RiskInput
 
     return matrix.assess(RiskInput.model_validate(factors).factors())

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sluicegate.domain.flagsets import ChangeRequestState
-from sluicegate.domain.identity import ReviewerDomain, Role
-from sluicegate.domain.jit import JitState
+from sluicegate.domain.access.identity import ReviewerDomain, Role
+from sluicegate.domain.access.jit import JitState
+from sluicegate.domain.flags import ChangeRequestState
 from sluicegate.service.access.payloads import (
     jit_event,
     jit_payload,

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sluicegate.cli.judge import judge_command
+from sluicegate.cli.rollouts.judge import judge_command
 
 CONFIG = """
 metrics:

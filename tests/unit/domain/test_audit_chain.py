@@ -6,7 +6,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluicegate.domain.audit import (
+from sluicegate.domain.audit.chain import (
     GENESIS_HASH,
     AuditEvent,
     Checkpoint,

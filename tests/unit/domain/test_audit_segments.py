@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluicegate.domain.audit import (
+from sluicegate.domain.audit.chain import (
     GENESIS_HASH,
     AuditEvent,
     Checkpoint,
@@ -15,7 +15,7 @@ from sluicegate.domain.audit import (
     merkle_root,
     verify_log,
 )
-from sluicegate.domain.audit_segments import combine_segments, plan_segments, verify_segment
+from sluicegate.domain.audit.segments import combine_segments, plan_segments, verify_segment
 
 
 def chain(n: int) -> list[AuditEvent]:

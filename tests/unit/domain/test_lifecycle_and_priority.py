@@ -4,10 +4,15 @@ from itertools import pairwise
 
 import pytest
 
-from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import InvalidInput, InvalidTransition
-from sluicegate.domain.lifecycle import FINAL_STATES, State
-from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights, score
+from sluicegate.domain.experiments import lifecycle
+from sluicegate.domain.experiments.lifecycle import FINAL_STATES, State
+from sluicegate.domain.experiments.priority import (
+    DEFAULT_WEIGHTS,
+    PriorityInputs,
+    PriorityWeights,
+    score,
+)
 from sluicegate.domain.risk import RiskLevel
 
 MAIN_PATH = [

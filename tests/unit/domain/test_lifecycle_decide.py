@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sluicegate.domain.errors import ApprovalRequired, InvalidInput, InvalidTransition
-from sluicegate.domain.lifecycle import NEEDS_REASON, State, Transition, decide
+from sluicegate.domain.experiments.lifecycle import NEEDS_REASON, State, Transition, decide
 
 
 def test_an_allowed_move_is_decided() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sluicegate.bootstrap import default_risk_matrix_path
+from sluicegate.domain.access.identity import ReviewerDomain
 from sluicegate.domain.errors import InvalidRiskMatrix
-from sluicegate.domain.identity import ReviewerDomain
 from sluicegate.domain.risk import (
     DataClassification,
     RiskFactors,

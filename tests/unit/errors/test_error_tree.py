@@ -18,7 +18,7 @@ from sluicegate.errors import SluicegateError
 #: Exceptions that never leave the module that raises them, with the reason.
 INTERNAL: dict[str, str] = {
     "sluicegate.api.middleware._TooLarge": "body-size control flow, answered as 413 in place",
-    "sluicegate.service.rollouts.journal.LeaseLost": "stops the controller's tick loop; never reported",
+    "sluicegate.service.rollouts.journal.LeaseLost": "stops the controller's tick loop; unreported",
     "sluicegate.service.rollouts.journal.Stale": "retries the tick; never reported",
     "sluicegate.cli.output.CliError": "the CLI's reporting vehicle that carries an exit code",
 }

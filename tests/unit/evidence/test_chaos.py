@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sluicegate.domain.evidence import EvidenceError, parse_chaos_journal
+from sluicegate.domain.gates.evidence import EvidenceError, parse_chaos_journal
 
 
 def _journal(**overrides: Any) -> bytes:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sluicegate.domain.evidence import EvidenceError, parse_coverage
+from sluicegate.domain.gates.evidence import EvidenceError, parse_coverage
 
 
 def test_coverage_py_report(fixture_bytes: Callable[[str], bytes]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sluicegate.domain.evidence import EvidenceError, JUnitFacts, parse_junit
+from sluicegate.domain.gates.evidence import EvidenceError, JUnitFacts, parse_junit
 
 
 def test_pytest_report_counts_each_outcome(fixture_bytes: Callable[[str], bytes]) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sluicegate.domain.evidence import (
+from sluicegate.domain.gates.evidence import (
     EvidenceError,
     compute_cost_benefit,
     parse_cost_benefit,

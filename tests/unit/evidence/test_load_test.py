@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sluicegate.domain.evidence import EvidenceError, parse_jmeter, parse_k6
-from sluicegate.domain.evidence.load_test import percentile
+from sluicegate.domain.gates.evidence import EvidenceError, parse_jmeter, parse_k6
+from sluicegate.domain.gates.evidence.load_test import percentile
 
 
 def test_k6_summary_export(fixture_bytes: Callable[[str], bytes]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sluicegate.domain.evidence import EvidenceError, parse_sarif, security_severity_bucket
+from sluicegate.domain.gates.evidence import EvidenceError, parse_sarif, security_severity_bucket
 
 
 def test_codeql_like_log(fixture_bytes: Callable[[str], bytes]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sluicegate.domain.evidence import (
+from sluicegate.domain.gates.evidence import (
     ThresholdSpecError,
     evaluate_thresholds,
     facts_document,

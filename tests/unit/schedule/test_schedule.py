@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluicegate.domain.schedule import (
+from sluicegate.domain.gates.schedule import (
     ScheduleConfigError,
     evaluate_schedule,
     validate_schedule_config,

@@ -8,20 +8,15 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from sluicegate.adapters.db.audit_store import SqlAuditRepository
-from sluicegate.adapters.db.flag_repositories import SqlFlags
-from sluicegate.adapters.db.gate_repositories import SqlGates
-from sluicegate.adapters.db.ops_repositories import SqlJit, SqlWebhooks
-from sluicegate.adapters.db.repositories import (
-    SqlApprovals,
-    SqlExperiments,
-    SqlSettings,
-    SqlTeams,
-    SqlTokens,
-    SqlUsers,
-)
-from sluicegate.adapters.db.rollout_repositories import SqlRollouts
-from sluicegate.adapters.push_metrics import SqlMetricSamples
+from sluicegate.adapters.db.access import SqlJit, SqlTeams, SqlTokens, SqlUsers
+from sluicegate.adapters.db.audit import SqlAuditRepository
+from sluicegate.adapters.db.experiments import SqlApprovals, SqlExperiments
+from sluicegate.adapters.db.flags import SqlFlags
+from sluicegate.adapters.db.gates import SqlGates
+from sluicegate.adapters.db.metrics import SqlMetricSamples
+from sluicegate.adapters.db.notifications import SqlWebhooks
+from sluicegate.adapters.db.rollouts import SqlRollouts
+from sluicegate.adapters.db.settings import SqlSettings
 from sluicegate.domain.errors import Conflict
 from sluicegate.service.access.ports import (
     JitRepository,

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.schemas.audit import AuditPage, CheckpointList, NewCheckpoint, Verify
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
-from sluicegate.domain.identity import Action, authorize
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.service import audit as svc
 from sluicegate.service.audit.ports import AuditFilter
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, Principal, ReviewerDomain, Role, authorize
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -21,7 +22,6 @@ from sluicegate.domain.errors import (
     Unauthenticated,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.identity import Action, Principal, ReviewerDomain, Role, authorize
 from sluicegate.service.access.payloads import team_payload, token_payload, user_payload
 from sluicegate.service.access.ports import TeamRecord, TokenRecord, UserRecord
 from sluicegate.service.auditing import record

@@ -15,10 +15,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sluicegate.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from sluicegate.domain.events import AuditAction, EventType
-from sluicegate.domain.identity import Action, Role, authorize
-from sluicegate.domain.jit import (
+from sluicegate.domain.access.identity import Action, Role, authorize
+from sluicegate.domain.access.jit import (
     JIT_STATES,
     GrantView,
     JitState,
@@ -29,6 +27,8 @@ from sluicegate.domain.jit import (
     format_duration,
     parse_request_duration,
 )
+from sluicegate.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.service.access.payloads import jit_event, jit_payload
 from sluicegate.service.access.ports import JitRecord
 from sluicegate.service.auditing import record

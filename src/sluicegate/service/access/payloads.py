@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sluicegate.domain.jit import format_duration
+from sluicegate.domain.access.jit import format_duration
 from sluicegate.service.access.ports import JitRecord, TeamRecord, TokenRecord, UserRecord
 
 __all__ = ["jit_event", "jit_payload", "team_payload", "token_payload", "user_payload"]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sluicegate.domain.identity import ReviewerDomain, Role
-from sluicegate.domain.jit import JitState
+from sluicegate.domain.access.identity import ReviewerDomain, Role
+from sluicegate.domain.access.jit import JitState
 
 __all__ = [
     "JitRecord",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sluicegate.domain.audit import AuditEvent, Checkpoint
+from sluicegate.domain.audit.chain import AuditEvent, Checkpoint
 
 __all__ = [
     "AuditFilter",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
-from sluicegate.domain.audit import AuditEvent, Checkpoint, VerifyReport
-from sluicegate.domain.audit_segments import combine_segments, plan_segments
+from sluicegate.domain.access.identity import Action, authorize
+from sluicegate.domain.audit.chain import AuditEvent, Checkpoint, VerifyReport
+from sluicegate.domain.audit.segments import combine_segments, plan_segments
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.audit.ports import AuditFilter
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext, ts_string

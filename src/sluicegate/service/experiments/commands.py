@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sluicegate.domain import lifecycle
+from sluicegate.domain.access.identity import Action, ReviewerDomain, authorize, require_team
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -16,16 +16,11 @@ from sluicegate.domain.errors import (
     SelfApproval,
 )
 from sluicegate.domain.events import AuditAction, EventType
+from sluicegate.domain.experiments import lifecycle
+from sluicegate.domain.experiments.lifecycle import State
+from sluicegate.domain.experiments.priority import PriorityWeights, score
+from sluicegate.domain.experiments.proposal import Proposal, parse_proposal
 from sluicegate.domain.gates import Decision, Outcome
-from sluicegate.domain.identity import (
-    Action,
-    ReviewerDomain,
-    authorize,
-    require_team,
-)
-from sluicegate.domain.lifecycle import State
-from sluicegate.domain.priority import PriorityWeights, score
-from sluicegate.domain.proposal import Proposal, parse_proposal
 from sluicegate.domain.risk import RiskLevel
 from sluicegate.service import notifications
 from sluicegate.service.access import jit

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sluicegate.domain.identity import ReviewerDomain
-from sluicegate.domain.lifecycle import State
+from sluicegate.domain.access.identity import ReviewerDomain
+from sluicegate.domain.experiments.lifecycle import State
 from sluicegate.domain.risk import RiskLevel
 
 __all__ = [

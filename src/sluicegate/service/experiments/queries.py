@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sluicegate.domain import lifecycle
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import (
     FieldError,
     InvalidInput,
     NotFound,
 )
-from sluicegate.domain.identity import (
-    Action,
-    authorize,
-)
-from sluicegate.domain.lifecycle import State
-from sluicegate.domain.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights
+from sluicegate.domain.experiments import lifecycle
+from sluicegate.domain.experiments.lifecycle import State
+from sluicegate.domain.experiments.priority import DEFAULT_WEIGHTS, PriorityInputs, PriorityWeights
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.experiments.ports import ApprovalRecord, ExperimentRecord
 from sluicegate.service.ports import UnitOfWork

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -12,10 +13,7 @@ from sluicegate.domain.errors import (
     SelfApproval,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.flagsets import (
-    ChangeRequestState,
-)
-from sluicegate.domain.identity import Action, authorize, require_team
+from sluicegate.domain.flags import ChangeRequestState
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.flags.ports import (

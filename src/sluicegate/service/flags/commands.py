@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -15,13 +16,7 @@ from sluicegate.domain.errors import (
     NotFound,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.flagsets import (
-    EMPTY_DOCUMENT,
-    parse_policy,
-    requires_approval,
-    validate_name,
-)
-from sluicegate.domain.identity import Action, authorize, require_team
+from sluicegate.domain.flags import EMPTY_DOCUMENT, parse_policy, requires_approval, validate_name
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.flags.payloads import flag_set_payload

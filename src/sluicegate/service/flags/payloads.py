@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sluicegate.domain.flagsets import diff_summary, requires_approval
+from sluicegate.domain.flags import diff_summary, requires_approval
 from sluicegate.service.flags.ports import FlagChangeRequestRecord, FlagSetRecord, FlagTokenRecord
 
 __all__ = ["change_request_payload", "flag_set_payload", "flag_token_payload"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sluicegate.domain.flagsets import ChangeRequestState
+from sluicegate.domain.flags import ChangeRequestState
 
 __all__ = [
     "FlagChangeRequestRecord",

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import (
     NotFound,
 )
-from sluicegate.domain.flagsets import (
-    diff_documents,
-    diff_summary,
-)
-from sluicegate.domain.identity import Action, authorize
+from sluicegate.domain.flags import diff_documents, diff_summary
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.flags.ports import (
     FlagRevisionRecord,

@@ -2,7 +2,7 @@
 
 Every write path of the feature ends here: a change to a flag set whose policy requires approval
 (production by default) becomes a change request that a reviewer other than its author approves;
-see ``sluicegate.domain.flagsets`` for the rules.
+see ``sluicegate.domain.flags`` for the rules.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sluicegate.domain.access.identity import require_team
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -19,12 +20,7 @@ from sluicegate.domain.errors import (
     NotFound,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.flagsets import (
-    ChangeRequestState,
-    diff_documents,
-    requires_approval,
-)
-from sluicegate.domain.identity import require_team
+from sluicegate.domain.flags import ChangeRequestState, diff_documents, requires_approval
 from sluicegate.flags import FlagDefinitionError, compile_flag_set
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -15,7 +16,6 @@ from sluicegate.domain.errors import (
     Unauthenticated,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service.access.identity import authenticate, hash_token
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext

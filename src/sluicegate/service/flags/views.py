@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sluicegate.domain.flagsets import (
-    diff_summary,
-    requires_approval,
-)
+from sluicegate.domain.flags import diff_summary, requires_approval
 from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
     FlagRevisionRecord,

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import NotFound
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
@@ -31,7 +32,6 @@ from sluicegate.domain.gates import (
     evaluate_gate,
     replay,
 )
-from sluicegate.domain.identity import Action, authorize, require_team
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext

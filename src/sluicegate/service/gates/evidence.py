@@ -11,10 +11,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.evidence import DEFAULT_MAX_BYTES, EvidenceError, parse_evidence
-from sluicegate.domain.identity import Action, authorize, require_team
+from sluicegate.domain.gates.evidence import DEFAULT_MAX_BYTES, EvidenceError, parse_evidence
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.gates.ports import EvidenceRecord

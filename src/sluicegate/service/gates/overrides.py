@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound, SelfApproval
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
@@ -14,7 +15,6 @@ from sluicegate.domain.gates import (
     Override,
     validate_override,
 )
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext

@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.gates import (
@@ -32,7 +33,6 @@ from sluicegate.domain.gates import (
     load_process,
     load_template,
 )
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.experiments.ports import ExperimentRecord

@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.gates import (
     EnvironmentInfo,
     ReviewBoard,
 )
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.metrics.ports import METRIC_VARIANTS, MetricSampleRecord
 

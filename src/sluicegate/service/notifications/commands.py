@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import uuid4
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction, EventType
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.domain.notifications import (
     Envelope,
     WebhookFormat,

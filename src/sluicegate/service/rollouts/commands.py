@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sluicegate.domain import lifecycle
+from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.identity import Action, authorize, require_team
+from sluicegate.domain.experiments import lifecycle
 from sluicegate.domain.rollouts import (
     FINAL,
     RolloutPlan,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sluicegate.domain import lifecycle
 from sluicegate.domain.errors import Conflict, NotFound
 from sluicegate.domain.events import AuditAction, EventType
+from sluicegate.domain.experiments import lifecycle
 from sluicegate.domain.rollouts import (
     Desired,
     RolloutPlan,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import NotFound
-from sluicegate.domain.identity import Action, authorize
 from sluicegate.domain.rollouts import (
     FINAL,
     RolloutPlan,

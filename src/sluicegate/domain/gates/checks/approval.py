@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sluicegate.domain.access.identity import ReviewerDomain
 from sluicegate.domain.gates.checks.base import CheckResult, CheckStatus, ConfigIssue, ConfigReader
 from sluicegate.domain.gates.checks.reviews import tally
 from sluicegate.domain.gates.context import Approval, GateContext
 from sluicegate.domain.gates.durations import parse_duration
-from sluicegate.domain.identity import ReviewerDomain
 
 __all__ = ["ApprovalCheck"]
 

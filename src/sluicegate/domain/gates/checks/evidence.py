@@ -4,7 +4,7 @@ Config::
 
     require: [junit, coverage]        # kinds the process requires
     risk_evidence: true               # also RiskAssessment.required_evidence (default)
-    thresholds:                       # sluicegate.domain.evidence.thresholds format
+    thresholds:                       # sluicegate.domain.gates.evidence.thresholds format
       coverage.line_rate: {min: 0.8}
       sarif.high: {max: 0}
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sluicegate.domain.evidence.thresholds import ThresholdSpecError, evaluate_thresholds
 from sluicegate.domain.gates.checks.base import CheckResult, CheckStatus, ConfigIssue, ConfigReader
 from sluicegate.domain.gates.context import GateContext
+from sluicegate.domain.gates.evidence.thresholds import ThresholdSpecError, evaluate_thresholds
 
 __all__ = ["KIND_NAMESPACES", "LINK_KINDS", "EvidenceCheck"]
 

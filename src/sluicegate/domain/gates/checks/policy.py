@@ -18,7 +18,7 @@ from sluicegate.domain.gates.checks.base import CheckResult, CheckStatus, Config
 from sluicegate.domain.gates.checks.schedule import ScheduleCheck
 from sluicegate.domain.gates.context import GateContext
 from sluicegate.domain.gates.policy_input import build_policy_input
-from sluicegate.domain.schedule import evaluate_schedule
+from sluicegate.domain.gates.schedule import evaluate_schedule
 
 __all__ = ["PolicyCheck"]
 

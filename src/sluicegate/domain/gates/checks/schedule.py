@@ -1,6 +1,6 @@
 """``schedule``: freeze windows and business hours of the target environment.
 
-Config is a :mod:`sluicegate.domain.schedule` configuration (``timezone``, ``environments``)
+Config is a :mod:`sluicegate.domain.gates.schedule` configuration (``timezone``, ``environments``)
 plus an optional ``environment`` naming the schedule to use instead of the target
 environment's name. An environment without a schedule (and no ``default``) is not applicable.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from sluicegate.domain.gates.checks.base import CheckResult, CheckStatus, ConfigIssue
 from sluicegate.domain.gates.context import GateContext
-from sluicegate.domain.schedule import (
+from sluicegate.domain.gates.schedule import (
     ScheduleConfigError,
     evaluate_schedule,
     validate_schedule_config,

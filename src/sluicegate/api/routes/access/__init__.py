@@ -1,0 +1,1 @@
+"""Access routes: users, teams and tokens (identity), just-in-time access (jit)."""

@@ -1,0 +1,163 @@
+"""Teams, users and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.schemas.access.identity import (
+    IssuedToken,
+    Me,
+    Team,
+    TeamList,
+    Token,
+    TokenList,
+    User,
+    UserList,
+)
+from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
+from sluicegate.domain.access.identity import ReviewerDomain, Role
+from sluicegate.domain.experiments.proposal import KEY_PATTERN
+from sluicegate.service.access import identity as svc
+
+router = APIRouter(tags=["identity"])
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Slug = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TeamIn(_Body):
+    key: Slug
+    name: Name
+
+
+class UserIn(_Body):
+    username: Slug
+    display_name: Name
+    role: Role
+    domains: list[ReviewerDomain] = []
+    teams: list[Slug] = []
+
+
+class TokenIn(_Body):
+    name: Name
+    role: Role | None = None
+    username: Slug | None = None
+    expires_in_days: Annotated[int, Field(ge=1)] | None = None
+
+
+class RevokeIn(_Body):
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+@router.get(
+    "/me",
+    summary="The authenticated principal",
+    response_model=Me,
+    response_model_exclude_unset=True,
+    responses=problem_responses(401, 403),
+)
+def me(ctx: Ctx) -> dict[str, Any]:
+    p = ctx.principal
+    return {
+        "user_id": p.user_id,
+        "username": p.username,
+        "role": p.role.value,
+        "domains": sorted(d.value for d in p.domains),
+        "teams": sorted(p.teams),
+        "token_id": p.token_id,
+    }
+
+
+@router.get(
+    "/teams",
+    response_model=TeamList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
+def list_teams(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return {"items": [svc.team_dict(t) for t in svc.list_teams(deps, ctx)]}
+
+
+@router.post(
+    "/teams",
+    status_code=201,
+    response_model=Team,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
+def create_team(body: TeamIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return svc.team_dict(svc.create_team(deps, ctx, body.key, body.name))
+
+
+@router.get(
+    "/users",
+    response_model=UserList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
+def list_users(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return {"items": [svc.user_dict(u) for u in svc.list_users(deps, ctx)]}
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=User,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
+def create_user(body: UserIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    user = svc.create_user(
+        deps, ctx, body.username, body.display_name, body.role, frozenset(body.domains), body.teams
+    )
+    return svc.user_dict(user)
+
+
+@router.get(
+    "/tokens",
+    response_model=TokenList,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
+def list_tokens(
+    deps: ServiceDeps, ctx: Ctx, username: Annotated[str | None, Query(max_length=64)] = None
+) -> dict[str, Any]:
+    return {"items": [svc.token_dict(t) for t in svc.list_tokens(deps, ctx, username)]}
+
+
+@router.post(
+    "/tokens",
+    status_code=201,
+    summary="Issue a token; the secret is shown only here",
+    response_model=IssuedToken,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
+def create_token(body: TokenIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    issued = svc.issue_token(
+        deps,
+        ctx,
+        name=body.name,
+        role=body.role,
+        username=body.username,
+        expires_in_days=body.expires_in_days,
+    )
+    return {**svc.token_dict(issued.record), "token": issued.secret}
+
+
+@router.post(
+    "/tokens/{token_id}/revoke",
+    response_model=Token,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
+def revoke_token(token_id: str, body: RevokeIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return svc.token_dict(svc.revoke_token(deps, ctx, token_id, body.reason))

@@ -1,0 +1,1 @@
+"""Flag routes: governed flag sets (sets), OFREP evaluation (ofrep), sync (sync)."""

@@ -1,0 +1,91 @@
+"""The risk matrix and the priority weights (admin-replaceable, audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.documents import parse_document
+from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
+from sluicegate.api.schemas.risk import PriorityWeights, RiskAssessment, RiskMatrix
+from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.service import experiments as exp_svc
+from sluicegate.service import risk as svc
+
+router = APIRouter(tags=["settings"])
+
+
+@router.get(
+    "/risk-matrix",
+    response_model=RiskMatrix,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
+def get_matrix(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    matrix, source = svc.current_matrix(deps, ctx)
+    return {"source": source, "matrix": dict(matrix.source)}
+
+
+@router.put(
+    "/risk-matrix",
+    summary="Replace the risk matrix (admin; JSON or YAML body)",
+    response_model=RiskMatrix,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
+async def put_matrix(
+    request: Request,
+    deps: ServiceDeps,
+    ctx: Ctx,
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+) -> dict[str, Any]:
+    doc = parse_document(await request.body(), request.headers.get("content-type"))
+    matrix = await run_in_threadpool(svc.replace_matrix, deps, ctx, doc, reason)
+    return {"source": "replaced", "matrix": dict(matrix.source)}
+
+
+@router.post(
+    "/risk-matrix/assess",
+    summary="Preview the assessment of three risk factors",
+    response_model=RiskAssessment,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
+def assess(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    matrix, _ = svc.current_matrix(deps, ctx)
+    try:
+        return svc.preview(matrix, body).to_dict()
+    except ValidationError as exc:
+        raise InvalidInput(
+            "invalid risk factors",
+            errors=[
+                FieldError(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()
+            ],
+        ) from None
+
+
+@router.get(
+    "/settings/priority-weights",
+    response_model=PriorityWeights,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*LIST),
+)
+def get_weights(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    svc.current_matrix(deps, ctx)  # authorises a read (any authenticated role)
+    with deps.uow(readonly=True) as uow:
+        return exp_svc.priority_weights(uow).to_dict()
+
+
+@router.put(
+    "/settings/priority-weights",
+    response_model=PriorityWeights,
+    response_model_exclude_unset=True,
+    responses=problem_responses(*WRITE),
+)
+def put_weights(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return exp_svc.set_priority_weights(deps, ctx, body).to_dict()

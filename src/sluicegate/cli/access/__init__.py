@@ -1,0 +1,1 @@
+"""``sluice team``, ``sluice user``, ``sluice token`` and ``sluice jit``."""

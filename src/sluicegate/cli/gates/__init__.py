@@ -1,0 +1,1 @@
+"""``sluice gate``, ``override``, ``process``, ``policy`` and ``evidence``."""

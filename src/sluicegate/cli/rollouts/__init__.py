@@ -1,0 +1,1 @@
+"""``sluice rollout``, ``sluice controller`` and ``sluice judge``."""

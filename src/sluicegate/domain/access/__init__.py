@@ -1,0 +1,1 @@
+"""Access: roles, reviewer domains, authorisation, and just-in-time elevation."""

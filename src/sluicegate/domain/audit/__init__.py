@@ -1,0 +1,1 @@
+"""Audit: the hash-chained event, its checkpoints, and verification in segments."""

@@ -1,0 +1,1 @@
+"""Experiments: the proposal format, the lifecycle and the priority score."""
