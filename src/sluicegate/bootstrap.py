@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     controller_interval_seconds: float = _env("SLUICE_CONTROLLER_INTERVAL", 5.0)
     controller_lease_seconds: float = _env("SLUICE_CONTROLLER_LEASE", 15.0)
     breaker_cooldown_seconds: float = _env("SLUICE_BREAKER_COOLDOWN", 300.0)
+    # the flag endpoints: per-token OFREP rate limit (0 = off), the sync stream, scheduled changes
+    ofrep_rate: float = _env("SLUICE_OFREP_RATE", 100.0, ge=0)
+    ofrep_burst: float = _env("SLUICE_OFREP_BURST", 200.0, ge=0)
+    sse_keepalive_seconds: float = _env("SLUICE_SSE_KEEPALIVE", 15.0, gt=0)
+    sse_poll_seconds: float = _env("SLUICE_SSE_POLL", 5.0, gt=0)
+    sse_max_seconds: float = _env("SLUICE_SSE_MAX_SECONDS", 300.0, gt=0)
+    flag_schedule_interval_seconds: float = _env("SLUICE_FLAG_SCHEDULE_INTERVAL", 30.0, ge=0)
     extra: Mapping[str, str] = Field(default_factory=dict, exclude=True)
 
     @classmethod

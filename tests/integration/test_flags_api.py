@@ -15,13 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from tests.support.app import Harness
 
-from sluicegate.api.routes.flags.sync import (
-    FlagSettings,
-    RateLimiter,
-    RevisionHub,
-    revision_events,
-    runtime_for,
-)
+from sluicegate.api.routes.flags.runtime import FlagSettings, RateLimiter, RevisionHub, runtime_for
+from sluicegate.api.routes.flags.sync import revision_events
 from sluicegate.domain.errors import Conflict
 from sluicegate.service import flags as flag_service
 from sluicegate.service.access import identity

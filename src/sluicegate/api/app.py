@@ -20,7 +20,7 @@ from sluicegate.api.routes import notifications as webhook_routes
 from sluicegate.api.routes import rollouts as rollout_routes
 from sluicegate.api.routes.access import identity
 from sluicegate.api.routes.access import jit as jit_routes
-from sluicegate.api.routes.flags import ofrep, sync
+from sluicegate.api.routes.flags import ofrep, runtime, sync
 from sluicegate.api.routes.flags import sets as flags
 from sluicegate.api.schemas import problems as problem_schemas
 from sluicegate.bootstrap import Container
@@ -50,7 +50,7 @@ async def _flag_schedule_loop(container: Container, app: FastAPI, interval: floa
         try:
             changed = await run_in_threadpool(apply_due, container.deps)
             for key in changed:
-                sync.runtime_for(app).hub.notify(key)
+                runtime.runtime_for(app).hub.notify(key)
             if changed:
                 log.info(
                     "applied scheduled flag changes: %s", ", ".join("/".join(k) for k in changed)
@@ -70,7 +70,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
                     _expiry_loop(container, container.settings.expiry_interval_seconds)
                 )
             )
-        flag_interval = sync.runtime_for(app_).settings.schedule_interval
+        flag_interval = runtime.runtime_for(app_).settings.schedule_interval
         if run_jobs and flag_interval > 0:
             tasks.append(asyncio.create_task(_flag_schedule_loop(container, app_, flag_interval)))
         webhook_interval = container.settings.webhook_interval_seconds
@@ -90,7 +90,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         try:
             yield
         finally:
-            sync.runtime_for(app_).hub.close()
+            runtime.runtime_for(app_).hub.close()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

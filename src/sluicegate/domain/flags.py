@@ -19,14 +19,16 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.errors import FieldError, InvalidInput, InvalidTransition
 
 __all__ = [
     "CR_FINAL_STATES",
+    "CR_TRANSITIONS",
     "DEFAULT_APPROVAL_ENVIRONMENTS",
     "EMPTY_DOCUMENT",
     "NAME_PATTERN",
     "ChangeRequestState",
+    "check_change_request",
     "diff_documents",
     "diff_summary",
     "parse_policy",
@@ -56,6 +58,26 @@ class ChangeRequestState(StrEnum):
 CR_FINAL_STATES = frozenset(
     {ChangeRequestState.REJECTED, ChangeRequestState.APPLIED, ChangeRequestState.SUPERSEDED}
 )
+
+#: A request is decided once (approved or rejected); an approved one is applied, or superseded
+#: when the flag set moved on before it was due.
+CR_TRANSITIONS: Mapping[ChangeRequestState, tuple[ChangeRequestState, ...]] = {
+    ChangeRequestState.PENDING: (ChangeRequestState.APPROVED, ChangeRequestState.REJECTED),
+    ChangeRequestState.APPROVED: (ChangeRequestState.APPLIED, ChangeRequestState.SUPERSEDED),
+    ChangeRequestState.REJECTED: (),
+    ChangeRequestState.APPLIED: (),
+    ChangeRequestState.SUPERSEDED: (),
+}
+
+
+def check_change_request(current: ChangeRequestState, target: ChangeRequestState) -> None:
+    """Raise :class:`InvalidTransition` naming the allowed targets unless current -> target."""
+    allowed = CR_TRANSITIONS[current]
+    if target not in allowed:
+        raise InvalidTransition(
+            f"a {current.value} change request cannot become {target.value}",
+            allowed=[s.value for s in allowed],
+        )
 
 
 def validate_name(value: str, field: str) -> str:

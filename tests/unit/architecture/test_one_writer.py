@@ -73,3 +73,36 @@ def test_the_checks_see_a_second_writer() -> None:
     ).body[0]
     assert isinstance(second, ast.FunctionDef)
     assert _writes_experiment_state(second)
+
+
+def _callers(repository: str, method: str) -> list[tuple[str, str]]:
+    """The functions that call ``<uow>.<repository>.<method>(...)``."""
+    found = []
+    for rel, fn in _functions():
+        for node in ast.walk(fn):
+            f = node.func if isinstance(node, ast.Call) else None
+            if (
+                isinstance(f, ast.Attribute)
+                and f.attr == method
+                and isinstance(f.value, ast.Attribute)
+                and f.value.attr == repository
+            ):
+                found.append((rel, fn.name))
+                break
+    return found
+
+
+def test_one_writer_of_rollouts() -> None:
+    assert _callers("rollouts", "update") == [
+        ("sluicegate/service/rollouts/states.py", "write_rollout")
+    ]
+
+
+def test_one_writer_of_flag_change_requests() -> None:
+    assert _callers("flags", "update_change_request") == [
+        ("sluicegate/service/flags/changes.py", "write_change_request")
+    ]
+
+
+def test_one_writer_of_jit_requests() -> None:
+    assert _callers("jit", "update") == [("sluicegate/service/access/jit.py", "_save")]

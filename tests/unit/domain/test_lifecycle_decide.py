@@ -49,3 +49,21 @@ def test_expiry_needs_no_reason() -> None:
     assert decide("k", State.STAGING, State.EXPIRED, reason=None, risk_level="low").after is (
         State.EXPIRED
     )
+
+
+def test_rollout_change_request_and_jit_tables_refuse_moves_out_of_final_states() -> None:
+    from sluicegate.domain.access.jit import JIT_TRANSITIONS, JitState, check_jit
+    from sluicegate.domain.flags import CR_TRANSITIONS, ChangeRequestState, check_change_request
+
+    assert set(CR_TRANSITIONS) == set(ChangeRequestState)
+    assert set(JIT_TRANSITIONS) == set(JitState)
+    check_change_request(ChangeRequestState.PENDING, ChangeRequestState.APPROVED)
+    with pytest.raises(InvalidTransition) as err:
+        check_change_request(ChangeRequestState.REJECTED, ChangeRequestState.APPROVED)
+    assert err.value.allowed == ()
+    with pytest.raises(InvalidTransition):
+        check_change_request(ChangeRequestState.PENDING, ChangeRequestState.APPLIED)
+    check_jit(JitState.ACTIVE, JitState.REVOKED)
+    with pytest.raises(InvalidTransition) as err:
+        check_jit(JitState.EXPIRED, JitState.ACTIVE)
+    assert err.value.allowed == ()

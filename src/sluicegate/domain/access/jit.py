@@ -14,22 +14,24 @@ States::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sluicegate.domain.access.identity import Principal, Role
-from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.errors import FieldError, InvalidInput, InvalidTransition
 from sluicegate.domain.experiments.lifecycle import ACTIVE_STATES, State
 from sluicegate.domain.gates.durations import format_duration, parse_duration
 
 __all__ = [
     "ELEVATABLE_ROLES",
     "JIT_STATES",
+    "JIT_TRANSITIONS",
     "GrantView",
     "JitState",
     "approver_role",
+    "check_jit",
     "check_role",
     "check_stage",
     "elevate",
@@ -50,6 +52,27 @@ class JitState(StrEnum):
 
 
 JIT_STATES = tuple(s.value for s in JitState)
+
+#: A request is decided once; a grant ends once, by time or by revocation.
+JIT_TRANSITIONS: Mapping[JitState, tuple[JitState, ...]] = {
+    JitState.PENDING: (JitState.ACTIVE, JitState.DENIED),
+    JitState.ACTIVE: (JitState.EXPIRED, JitState.REVOKED),
+    JitState.DENIED: (),
+    JitState.EXPIRED: (),
+    JitState.REVOKED: (),
+}
+
+
+def check_jit(current: JitState, target: JitState) -> None:
+    """Raise :class:`InvalidTransition` naming the allowed targets unless current -> target."""
+    allowed = JIT_TRANSITIONS[current]
+    if target not in allowed:
+        raise InvalidTransition(
+            f"a {current.value} just-in-time request cannot become {target.value}",
+            allowed=[s.value for s in allowed],
+        )
+
+
 ELEVATABLE_ROLES = (Role.CONTRIBUTOR, Role.REVIEWER, Role.ADMIN)
 
 

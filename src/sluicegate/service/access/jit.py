@@ -21,6 +21,7 @@ from sluicegate.domain.access.jit import (
     GrantView,
     JitState,
     approver_role,
+    check_jit,
     check_role,
     check_stage,
     elevate,
@@ -89,6 +90,8 @@ def _load(uow: UnitOfWork, req_id: str) -> JitRecord:
 
 
 def _save(uow: UnitOfWork, new: JitRecord, old: JitRecord) -> None:
+    """The one writer of a request's state: the move is checked, then compare-and-set."""
+    check_jit(old.state, new.state)
     if not uow.jit.update(new, old.state):
         raise Conflict(f"request {old.id} changed concurrently; reload and retry")
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from sluicegate.service.flags.changes import (
         reject as reject,
     )
+    from sluicegate.service.flags.changes import (
+        write_change_request as write_change_request,
+    )
     from sluicegate.service.flags.commands import (
         create as create,
     )
@@ -168,6 +171,7 @@ __all__ = [
     "token_dict",
     "update_settings",
     "validate_document",
+    "write_change_request",
     "write_revision",
 ]
 
@@ -211,6 +215,7 @@ _TABLE = {
     "token_dict": "views",
     "update_settings": "commands",
     "validate_document": "revisions",
+    "write_change_request": "changes",
     "write_revision": "revisions",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

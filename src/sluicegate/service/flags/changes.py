@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import (
@@ -13,7 +14,7 @@ from sluicegate.domain.errors import (
     SelfApproval,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.flags import ChangeRequestState
+from sluicegate.domain.flags import ChangeRequestState, check_change_request
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.flags.ports import (
@@ -32,10 +33,27 @@ __all__ = [
     "get_change_request",
     "list_change_requests",
     "reject",
+    "write_change_request",
 ]
 
 
 _SCHEDULER = RequestContext(SYSTEM, actor_override="system:flag-scheduler")
+
+
+def write_change_request(
+    uow: UnitOfWork,
+    old: FlagChangeRequestRecord,
+    to: ChangeRequestState,
+    **changes: Any,
+) -> FlagChangeRequestRecord | None:
+    """The one writer of a change request's state, in the caller's transaction.
+
+    :func:`~sluicegate.domain.flags.check_change_request` rules on the move; the write is a
+    compare-and-set on the state read, so this returns None when someone else moved it first.
+    """
+    check_change_request(old.state, to)
+    new = replace(old, state=to, **changes)
+    return new if uow.flags.update_change_request(new, old.state) else None
 
 
 def _load_request(uow: UnitOfWork, fs: FlagSetRecord, request_id: str) -> FlagChangeRequestRecord:
@@ -85,14 +103,15 @@ def _decide(
             )
         if cr.state != ChangeRequestState.PENDING:
             raise Conflict(f"change request {request_id} is {cr.state}, not pending")
-        decided = replace(
+        decided = write_change_request(
+            uow,
             cr,
-            state=to,
+            to,
             reviewer=ctx.principal.username,
             review_comment=comment,
             updated_at=deps.clock.now(),
         )
-        if not uow.flags.update_change_request(decided, cr.state):
+        if decided is None:
             raise Conflict(f"change request {request_id} was decided by someone else")
         record(
             deps,
@@ -160,10 +179,10 @@ def _apply(
         rollback_of=cr.rollback_of,
         change_request_id=cr.id,
     )
-    applied = replace(
-        cr, state=ChangeRequestState.APPLIED, applied_seq=rev.seq, updated_at=rev.created_at
+    applied = write_change_request(
+        uow, cr, ChangeRequestState.APPLIED, applied_seq=rev.seq, updated_at=rev.created_at
     )
-    if not uow.flags.update_change_request(applied, cr.state):
+    if applied is None:
         raise Conflict(f"change request {cr.id} was changed by someone else")
     return fs, rev
 
@@ -225,8 +244,10 @@ def _apply_one_due(deps: Deps, request_id: str) -> tuple[str, str] | None:
         if cr is None or fs is None or cr.state != ChangeRequestState.APPROVED:
             return None
         if cr.base_seq != fs.head_seq:
-            stale = replace(cr, state=ChangeRequestState.SUPERSEDED, updated_at=deps.clock.now())
-            if not uow.flags.update_change_request(stale, cr.state):
+            stale = write_change_request(
+                uow, cr, ChangeRequestState.SUPERSEDED, updated_at=deps.clock.now()
+            )
+            if stale is None:
                 raise Conflict(f"change request {cr.id} was changed by someone else")
             record(
                 deps,

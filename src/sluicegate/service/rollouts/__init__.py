@@ -109,6 +109,9 @@ if TYPE_CHECKING:
     from sluicegate.service.rollouts.queries import (
         weights as weights,
     )
+    from sluicegate.service.rollouts.states import (
+        write_rollout as write_rollout,
+    )
     from sluicegate.service.rollouts.verdicts import (
         RolloutVerdicts as RolloutVerdicts,
     )
@@ -153,6 +156,7 @@ __all__ = [
     "status",
     "step_dict",
     "weights",
+    "write_rollout",
 ]
 
 _TABLE = {
@@ -192,5 +196,6 @@ _TABLE = {
     "status": "queries",
     "step_dict": "queries",
     "weights": "queries",
+    "write_rollout": "states",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

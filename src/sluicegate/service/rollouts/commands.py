@@ -23,6 +23,7 @@ from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts.ports import RolloutRecord
 from sluicegate.service.rollouts.queries import load_plan, load_rollout
+from sluicegate.service.rollouts.states import write_rollout
 from sluicegate.stats import MonitorConfig
 from sluicegate.stats.config import ConfigError, parse_judge_config
 
@@ -202,16 +203,16 @@ def _control(
         elif current not in (Status.RUNNING, Status.PAUSED):
             raise Conflict(f"rollout {rollout_id} is {current.value}; only a live one can {verb}")
         now = deps.clock.now()
-        updated = replace(
+        updated = write_rollout(
+            deps,
+            uow,
             rollout,
             status=to or current,
             step_state={**rollout.step_state, **(state_update or {})},
             outcome=dict(outcome) if outcome is not None else rollout.outcome,
             finished_at=now if to in FINAL else rollout.finished_at,
-            version=rollout.version + 1,
-            updated_at=now,
         )
-        if not uow.rollouts.update(updated, rollout.version):
+        if updated is None:
             raise Conflict(f"rollout {rollout_id} changed meanwhile; retry")
         record(
             deps,

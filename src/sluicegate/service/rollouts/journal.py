@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sluicegate.domain.events import AuditAction
@@ -11,6 +11,7 @@ from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts.ports import RolloutRecord, RolloutStepRecord
+from sluicegate.service.rollouts.states import write_rollout
 
 __all__ = ["CONTROLLER", "EngineSettings", "Journal", "LeaseLost", "Stale"]
 
@@ -53,8 +54,8 @@ class Journal:
 
     def save(self, uow: UnitOfWork, old: RolloutRecord, **changes: Any) -> RolloutRecord:
         self.fence(uow)
-        new = replace(old, version=old.version + 1, updated_at=self.deps.clock.now(), **changes)
-        if not uow.rollouts.update(new, old.version):
+        new = write_rollout(self.deps, uow, old, **changes)
+        if new is None:
             raise Stale(f"rollout {old.id} changed during the tick")
         return new
 

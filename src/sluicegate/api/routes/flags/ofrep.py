@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sluicegate.api.deps import ServiceDeps
 from sluicegate.api.problems import problem
-from sluicegate.api.routes.flags.sync import bearer, etag_matches, runtime_for
+from sluicegate.api.routes.flags.runtime import bearer, etag_matches, runtime_for
 from sluicegate.api.schemas.flags.ofrep import BulkEvaluation, Evaluation, OfrepError, RateLimited
 from sluicegate.api.schemas.problems import problem_responses
 from sluicegate.domain.access.identity import Action

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.documents import parse_document
-from sluicegate.api.routes.flags.sync import runtime_for
+from sluicegate.api.routes.flags.runtime import runtime_for
 from sluicegate.api.schemas.flags.sets import (
     ChangeRequest,
     ChangeRequestList,
