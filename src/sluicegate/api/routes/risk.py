@@ -12,6 +12,7 @@ from sluicegate.api.documents import parse_document
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.api.schemas.risk import PriorityWeights, RiskAssessment, RiskMatrix
 from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.experiments.proposal import RiskInput
 from sluicegate.service import experiments as exp_svc
 from sluicegate.service import risk as svc
 
@@ -52,14 +53,14 @@ async def put_matrix(
     summary="Preview the assessment of three risk factors",
     response_model=RiskAssessment,
     response_model_exclude_unset=True,
-    responses=problem_responses(*LIST),
+    responses=problem_responses(*WRITE),
 )
-def assess(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+def assess(body: RiskInput, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     from pydantic import ValidationError
 
     matrix, _ = svc.current_matrix(deps, ctx)
     try:
-        return svc.preview(matrix, body).to_dict()
+        return svc.preview(matrix, body.model_dump(mode="json")).to_dict()
     except ValidationError as exc:
         raise InvalidInput(
             "invalid risk factors",
