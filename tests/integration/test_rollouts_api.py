@@ -461,20 +461,20 @@ def test_lease_is_taken_renewed_refused_and_released(harness: Harness) -> None:
 
     def acquire(holder: str) -> bool:
         with deps.uow() as uow:
-            return uow.rollouts.acquire_lease("rollout-controller", holder, 3600, now)
+            return uow.leases.acquire("rollout-controller", holder, 3600, now)
 
     assert acquire("a")
     assert acquire("a")  # renewal
     assert not acquire("b")
     with deps.uow() as uow:
-        lease = uow.rollouts.lease("rollout-controller")
+        lease = uow.leases.get("rollout-controller")
     assert lease is not None
     assert lease[0] == "a"
     with deps.uow() as uow:
-        uow.rollouts.release_lease("rollout-controller", "b")  # not b's: no effect
+        uow.leases.release("rollout-controller", "b")  # not b's: no effect
     assert not acquire("b")
     with deps.uow() as uow:
-        uow.rollouts.release_lease("rollout-controller", "a")
+        uow.leases.release("rollout-controller", "a")
     assert acquire("b")
     assert not acquire("a")
 
