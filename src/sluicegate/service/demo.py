@@ -237,7 +237,9 @@ def load_rollout_demo(deps: Deps, admin: RequestContext) -> list[str]:
             "experiment": "checkout-redesign",
             "name": "checkout canary (healthy)",
             "plan": {
-                "target": {"kind": "deployment", "service": "checkout"},
+                # checkout-redesign is in staging, so its canary runs there (production opens
+                # at the canary stage: docs/rollouts.md, "Who may start a rollout").
+                "target": {"kind": "deployment", "service": "checkout", "environment": "staging"},
                 "analysis": _demo_analysis(1.0, seed=7),
             },
         },
