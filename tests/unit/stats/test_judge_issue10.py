@@ -13,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sluicegate.stats import Classification, compare_shift, judge, mann_whitney, parse_judge_config
+from sluicegate.stats import (
+    Classification,
+    compare_means,
+    compare_proportions,
+    compare_shift,
+    judge,
+    mann_whitney,
+    parse_judge_config,
+    sample_ratio_mismatch,
+)
 from sluicegate.stats.judge import judge_metric
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kayenta_classifier.json"
@@ -309,3 +318,17 @@ def test_kayenta_semantics_label_the_harmless_direction_pass() -> None:
     assert (ours.classification, ours.passed) == (Classification.LOW, True)
     assert (kay.classification, kay.passed) == (Classification.PASS, True)
     assert "harmless way" in kay.reason
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: compare_means("k", [1.0, math.nan, 2.0], [1.0, 2.0, 3.0]), "baseline"),
+        (lambda: compare_shift("k", [1.0, 2.0, 3.0], [1.0, math.inf]), "variant"),
+        (lambda: compare_proportions("k", 1, 10, math.nan, 10), "variant_successes"),  # type: ignore[arg-type]
+        (lambda: sample_ratio_mismatch([math.nan, 10], [0.5, 0.5]), "counts"),  # type: ignore[list-item]
+    ],
+)
+def test_experiment_entry_points_reject_non_finite_input(call: Any, field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        call()
