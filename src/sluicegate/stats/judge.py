@@ -283,7 +283,13 @@ def _screen(
     kayenta = semantics is Semantics.KAYENTA
     if b.size and c.size:
         # Identical data (and, as in Kayenta, one single value on both sides) is a Pass.
-        same = b.size == c.size and bool(np.array_equal(np.sort(b), np.sort(c)))
+        same = (
+            b.size == c.size
+            and float(np.min(b)) == float(np.min(c))
+            and float(np.max(b)) == float(np.max(c))
+            and float(np.sum(b)) == float(np.sum(c))  # cheap filters before two sorts
+            and bool(np.array_equal(np.sort(b), np.sort(c)))
+        )
         flat = float(np.min(b)) == float(np.max(b)) == float(np.min(c)) == float(np.max(c))
         if same or (kayenta and flat):
             why = "the canary and baseline data are identical" if same else "all values are equal"
