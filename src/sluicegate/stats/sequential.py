@@ -157,7 +157,9 @@ class MonitorConfig:
     min_intervals: int = 1
     grid_points: int = 24
     max_ratio: float = 20.0
-    srm_alpha: float = 0.001
+    # The sample-ratio check's share of alpha; unset (NaN): 0.001, or alpha / 10 for an alpha of
+    # 0.001 or less, so that every alpha that was valid before ADR 0012 still is.
+    srm_alpha: float = math.nan
     # None: the harm mixture weighs its ratios equally.  A ratio (e.g. 2.0): a normal prior on
     # log(ratio) centred there, with standard deviation ``prior_width``, as mixture weights.
     expected_ratio: float | None = None
@@ -176,6 +178,8 @@ class MonitorConfig:
             raise ValueError("need tolerated_ratio < expected_ratio < max_ratio")
         if not self.prior_width > 0.0:
             raise ValueError("prior_width must be > 0")
+        if math.isnan(self.srm_alpha):
+            object.__setattr__(self, "srm_alpha", min(0.001, self.alpha / 10.0))
         if not 0.0 < self.srm_alpha < self.alpha:
             raise ValueError("srm_alpha must lie in (0, alpha): it is spent out of alpha")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -114,3 +116,12 @@ def test_non_finite_or_fractional_counts_are_rejected(
 def test_nan_weight_is_rejected() -> None:
     with pytest.raises(ValueError, match="canary_weight"):
         SequentialMonitor().update(10, 0, 10, 0, canary_weight=math.nan)
+
+
+def test_a_tiny_alpha_still_configures_and_keeps_its_split() -> None:
+    cfg = MonitorConfig(alpha=1e-9)  # valid before ADR 0012; the SRM share follows it
+    assert cfg.srm_alpha == pytest.approx(1e-10)
+    assert cfg.harm_alpha == pytest.approx(9e-10)
+    assert MonitorConfig().srm_alpha == 0.001
+    restored = MonitorConfig(**json.loads(json.dumps(asdict(cfg))))
+    assert restored == cfg
