@@ -146,3 +146,19 @@ def test_start_and_resume_check_again(harness: Harness) -> None:
     r = h.call("admin", "POST", f"/api/v1/rollouts/{second}/resume")
     assert r.status_code == 409, r.text
     assert "has ended" in r.json()["hint"]
+
+
+def test_a_judge_section_without_metrics_judges_every_queried_metric(harness: Harness) -> None:
+    h = harness
+    canary_experiment(h)
+    analysis = {
+        "source": {"kind": "simulated", "seed": 3},
+        "queries": {"metrics": {"latency": "latency"}},
+        "judge": {"semantics": "kayenta"},
+    }
+    plan = {
+        "target": {"kind": "deployment", "service": "checkout"},
+        "steps": [{"analysis": analysis}],
+    }
+    r = create_rollout(h, plan)
+    assert r.status_code == 201, r.text

@@ -53,8 +53,13 @@ def _check_analysis(plan: RolloutPlan) -> None:
             continue
         where = f"plan.steps[{i}].analysis"
         if spec.judge:
+            # Like the final verdict: a judge section without metrics judges every queried one.
+            queried = spec.queries.get("metrics") or {}
+            judge = dict(spec.judge)
+            if "metrics" not in judge and isinstance(queried, Mapping):
+                judge["metrics"] = [{"name": str(n)} for n in sorted(queried)]
             try:
-                parse_judge_config(spec.judge)
+                parse_judge_config(judge)
             except ConfigError as exc:
                 errors.append(FieldError(f"{where}.judge.{exc.field}", str(exc)))
         try:
