@@ -158,7 +158,7 @@ def test_a_judge_section_without_metrics_judges_every_queried_metric(harness: Ha
     }
     plan = {
         "target": {"kind": "deployment", "service": "checkout"},
-        "steps": [{"analysis": analysis}],
+        "steps": [{"weight": 50}, {"analysis": analysis}],
     }
     r = create_rollout(h, plan)
     assert r.status_code == 201, r.text
