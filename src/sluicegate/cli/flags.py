@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
@@ -69,10 +70,20 @@ def _print_diff(diff: dict[str, Any]) -> None:
             out.print(f"[yellow]~ {section}[/]")
 
 
+def _print_findings(findings: list[dict[str, Any]]) -> None:
+    """Problems accepted with the document (the flag set warns, or they were there before)."""
+    for f in findings:
+        tag = "new" if f.get("new") else "existing"
+        where = escape(f["pointer"] or "/")
+        err.print(f"[yellow]warning[/] ({tag}) {where}: {escape(f['reason'])} -> {f['effect']}")
+
+
 def _report(result: dict[str, Any], as_json: bool) -> None:
     """Print a write's outcome; a change request awaiting approval exits 5 (pending)."""
     if as_json:
         emit_json(result)
+    else:
+        _print_findings(result.get("findings", []))
     fs = result["flag_set"]
     where = f"{fs['name']}/{fs['environment']}"
     if result["outcome"] == "revised":
@@ -277,6 +288,9 @@ def diff(
         return
     out.print(result["summary"])
     _print_diff(result["diff"])
+    _print_findings(result.get("findings", []))
+    if result.get("refused"):
+        err.print("applying it would be refused: the flag set refuses new problems")
 
 
 @app.command("history")

@@ -81,7 +81,10 @@ class TokenIn(_Body):
 
 def _change(request: Request, change: svc.Change) -> JSONResponse:
     """200 with the new revision (or ``unchanged``), 202 with a change request awaiting approval."""
-    body: dict[str, Any] = {"flag_set": svc.flag_set_dict(change.flag_set, document=False)}
+    body: dict[str, Any] = {
+        "flag_set": svc.flag_set_dict(change.flag_set, document=False),
+        "findings": svc.findings_list(change.findings, change.new_findings),
+    }
     status = 200
     if change.change_request is not None:
         body["outcome"] = "change-request"
