@@ -81,10 +81,7 @@ class TokenIn(_Body):
 
 def _change(request: Request, change: svc.Change) -> JSONResponse:
     """200 with the new revision (or ``unchanged``), 202 with a change request awaiting approval."""
-    body: dict[str, Any] = {
-        "flag_set": svc.flag_set_dict(change.flag_set, document=False),
-        "findings": svc.findings_list(change.findings, change.new_findings),
-    }
+    body: dict[str, Any] = {"flag_set": svc.flag_set_dict(change.flag_set, document=False)}
     status = 200
     if change.change_request is not None:
         body["outcome"] = "change-request"
@@ -96,6 +93,7 @@ def _change(request: Request, change: svc.Change) -> JSONResponse:
         runtime_for(request.app).hub.notify((change.flag_set.name, change.flag_set.environment))
     else:
         body["outcome"] = "unchanged"
+    body["findings"] = svc.findings_list(change.findings, change.new_findings)
     return JSONResponse(body, status_code=status)
 
 
