@@ -235,6 +235,29 @@ def test_cli_imports_flagds_own_flag_file(server: Server, staging: str) -> None:
     for pointer in expected:
         assert pointer in r.stderr
 
+    policy = ("flags", "policy", "flagd-kit", "--env", "staging")
+    r = server.sluice(*policy, "--json", who="alice")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["findings"] == "warn"
+    assert server.sluice(*policy, "--findings", "refuse", who="alice").returncode == 3
+    r = server.sluice(*policy, "--findings", "refuse", who="root")
+    assert r.returncode == 0, r.stderr
+    assert "new findings refused" in r.stdout
+    worse = json.loads(path.read_text("utf-8"))
+    worse["flags"]["string-flag"]["targeting"] = {"regex": [1]}
+    worse_path = server.home / "worse.json"
+    worse_path.write_text(json.dumps(worse))
+    apply = ("flags", "apply", "flagd-kit", "--env", "staging", "-f")
+    r = server.sluice(*apply, str(worse_path), who="alice")
+    assert r.returncode == 2
+    assert "/flags/string-flag/targeting/regex" in r.stderr
+    unrelated = json.loads(path.read_text("utf-8"))
+    unrelated["flags"]["string-flag"]["defaultVariant"] = "parting"
+    worse_path.write_text(json.dumps(unrelated))
+    r = server.sluice(*apply, str(worse_path), who="alice")
+    assert r.returncode == 0, r.stderr  # the file's own problems are not new
+    assert "warning (existing)" in r.stderr
+
 
 def test_cli_four_eyes_in_production(server: Server, staging: str) -> None:
     del staging

@@ -164,6 +164,51 @@ def create(
     _report(result, as_json)
 
 
+@app.command("policy")
+def policy(
+    name: str,
+    env: Env,
+    findings: Annotated[
+        str | None,
+        typer.Option(help="New problems in a written document: refuse or warn (admin to relax)."),
+    ] = None,
+    require_approval: Annotated[
+        bool | None,
+        typer.Option("--require-approval/--no-require-approval", help="Four-eyes approval."),
+    ] = None,
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or change a flag set's policy (approval, and what writes do with new findings)."""
+    with client_session(as_json) as client:
+        current = client.request("GET", _base(name, env))
+        changes = {
+            key: value
+            for key, value in {"findings": findings, "require_approval": require_approval}.items()
+            if value is not None
+        }
+        if changes:
+            params = {"reason": reason} if reason else {}
+            current = client.request(
+                "PATCH",
+                _base(name, env),
+                json={"policy": {**(current.get("policy") or {}), **changes}},
+                params=params,
+            )
+    shown = {
+        "policy": current.get("policy") or {},
+        "requires_approval": current["requires_approval"],
+        "findings": current["findings"],
+    }
+    if as_json:
+        emit_json(shown)
+        return
+    out.print(
+        f"{name}/{env}: approval {'required' if shown['requires_approval'] else 'not required'}, "
+        f"new findings {'refused' if shown['findings'] == 'refuse' else 'accepted with warnings'}"
+    )
+
+
 @app.command("get")
 def get(
     name: str,
