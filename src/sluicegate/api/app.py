@@ -17,7 +17,7 @@ from sluicegate.api.middleware import (
     RequestIdMiddleware,
     install_access_log_redaction,
 )
-from sluicegate.api.routes import audit, experiments, health, risk
+from sluicegate.api.routes import audit, experiments, health, home, risk
 from sluicegate.api.routes import gates as gate_routes
 from sluicegate.api.routes import metrics as metric_routes
 from sluicegate.api.routes import notifications as webhook_routes
@@ -105,7 +105,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         version=__version__,
         description="Control plane for governed innovation in DevOps.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by routes/home.py with local assets
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -113,6 +113,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     install_access_log_redaction()
     problems.install(app)
     problem_schemas.install(app)
+    home.install(app)
     for router in (
         health.router,
         identity.router,

@@ -18,6 +18,7 @@ __all__ = [
     "TOKEN_MAX_DAYS",
     "Action",
     "Principal",
+    "ReviewDecision",
     "ReviewerDomain",
     "Role",
     "TokenPolicy",
@@ -50,6 +51,13 @@ class ReviewerDomain(StrEnum):
     OPERATIONS = "operations"
     PRODUCT = "product"
     ARCHITECTURE = "architecture"
+
+
+class ReviewDecision(StrEnum):
+    """What a sign-off or stage review says."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
 class Action(StrEnum):
