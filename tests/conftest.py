@@ -1,9 +1,14 @@
-"""Fixtures shared by the whole suite: databases on both engines and an API harness."""
+"""Fixtures shared by the whole suite: databases on both engines and an API harness.
+
+Every gate decision any test makes in this process is replayed as ``gate explain`` would replay
+it (``replays_every_decision``): a decision that does not replay as itself fails the test.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -58,3 +63,40 @@ def sqlite_harness(tmp_path: Path) -> Iterator[Harness]:
         yield h
     finally:
         h.close()
+
+
+@pytest.fixture(autouse=True)
+def replays_every_decision(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Replay each stored gate decision in its own transaction, right after it is written.
+
+    It wraps the one writer of decision records (``service/gates/decisions._decide``), reads the
+    row back as stored and runs ``explain``'s replay on it (``replay_record``). Failures are
+    collected and reported when the test ends, so that a decision made by the rollout
+    controller's thread fails the test too. The cost is one read and one re-evaluation per
+    decision.
+    """
+    import sluicegate.service.gates.decisions as decisions
+
+    original = decisions._decide
+    failures: list[str] = []
+
+    def deciding(deps: Any, uow: Any, ctx: Any, runtime: Any, *args: Any, **kwargs: Any) -> Any:
+        decision = original(deps, uow, ctx, runtime, *args, **kwargs)
+        try:
+            rec = uow.gates.get_decision(decision.id)
+            if rec is None:
+                failures.append(f"decision {decision.id} was not stored")
+            else:
+                replayed = decisions.replay_record(uow, runtime, rec)["replay"]
+                if not replayed["matches"]:
+                    failures.append(
+                        f"decision {decision.id} ({decision.stage}) does not replay: "
+                        f"differs in {replayed['differences']}"
+                    )
+        except Exception as exc:  # reported below; the decision itself stands
+            failures.append(f"decision {decision.id} could not be replayed: {exc!r}")
+        return decision
+
+    monkeypatch.setattr(decisions, "_decide", deciding)
+    yield
+    assert not failures, "\n".join(failures)

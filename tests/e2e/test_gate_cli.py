@@ -303,7 +303,13 @@ def test_policy_test_and_eval_run_locally(sluice: Sluice) -> None:
     doc = {"target_stage": "staging", "evidence": {}, "experiment": {}, "environment": {}}
     input_file = sluice.home / "input.json"
     input_file.write_text(json.dumps(doc))
-    evaluated = sluice("policy", "eval", "--bundle", str(bundle), "--input", str(input_file))
+    # a partial document needs --partial: without it the missing fields are named (exit 2)
+    strict = sluice("policy", "eval", "--bundle", str(bundle), "--input", str(input_file))
+    assert strict.returncode == 2, strict.stdout + strict.stderr
+    assert "schema_version: required field is missing" in strict.stderr
+    evaluated = sluice(
+        "policy", "eval", "--bundle", str(bundle), "--input", str(input_file), "--partial"
+    )
     assert evaluated.returncode == 3, evaluated.stdout + evaluated.stderr
     assert "coverage evidence is required for staging" in evaluated.stdout
     broken = sluice.home / "broken-bundle"

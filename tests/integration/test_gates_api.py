@@ -533,3 +533,25 @@ def test_nothing_is_governed_until_a_process_is_applied(harness: Harness) -> Non
     assert h.counts() == before
     # Ungoverned: the promotion moves without a gate decision.
     assert h.call("alice", "POST", f"{EXP}/transitions", json={"to": "staging"}).status_code == 200
+
+
+def test_the_default_process_staging_decision_replays_as_itself(
+    harness: Harness, policies: Path
+) -> None:
+    """Issue 12 §1.2: two thresholds (failures before errors) replayed as "differs in checks"."""
+    h = harness
+    default = ROOT / "src" / "sluicegate" / "resources" / "processes" / "default.yaml"
+    propose_and_reach_sandbox(h)
+    assert apply(h, default.read_text()).status_code == 201
+    assert evidence(h, "junit", JUNIT_GREEN).status_code == 201
+    assert evidence(h, "coverage", COVERAGE).status_code == 201
+    decided = check(h)
+    tests = gate(decided, "tests")
+    assert [r["key"] for r in tests["data"]["thresholds"]["results"]] == [
+        "junit.errors",
+        "junit.failures",
+    ]
+    explained = h.call("erin", "GET", f"/api/v1/decisions/{decided['id']}", params={"replay": True})
+    assert explained.status_code == 200
+    assert explained.json()["replay"]["differences"] == []
+    assert explained.json()["replay"]["matches"] is True

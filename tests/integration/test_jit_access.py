@@ -126,8 +126,9 @@ def test_grant_elevates_on_its_stage_and_ends_when_the_experiment_leaves_it(
     events = h.call("admin", "GET", "/api/v1/webhooks/deliveries").json()["items"]
     # (Queued at the same instant of the test clock, so compared without their order.)
     by_type = {e["event_type"]: e for e in events}
-    assert sorted(by_type) == ["jit.granted", "jit.requested", "jit.revoked"]
-    assert len(events) == 3
+    # every audited change is notified, the use of the grant too (jit.use -> jit.used)
+    assert sorted(by_type) == ["jit.granted", "jit.requested", "jit.revoked", "jit.used"]
+    assert len(events) == 4
     assert by_type["jit.granted"]["data"]["decided_by"] == "bob"
 
 

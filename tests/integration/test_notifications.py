@@ -190,7 +190,8 @@ def test_generic_delivery_is_signed_and_only_matching_events_are_sent(
 ) -> None:
     h = harness
     sub = _subscribe(h, receiver.url, ["jit.*"])
-    paused = _subscribe(h, receiver.url + "/paused", ["*"])
+    # (not "*": a subscription to everything also hears of its own creation, webhook.created)
+    paused = _subscribe(h, receiver.url + "/paused", ["jit.*", "gate.*"])
     h.call("admin", "PATCH", f"/api/v1/webhooks/{paused['id']}", json={"active": False})
     _emit(h, "jit.granted", {"experiment": "checkout", "role": "reviewer"})
     _emit(h, "gate.decision", {"experiment": "checkout", "decision": "pass"})
@@ -290,7 +291,7 @@ def test_dead_letter_after_the_last_attempt_then_retry(
 ) -> None:
     h = harness
     receiver.default_status = 503
-    sub = _subscribe(h, receiver.url, ["*"])
+    sub = _subscribe(h, receiver.url, ["override.*"])
     _emit(h, "override.created", {"experiment": "checkout"})
     deps = h.container.deps
     with caplog.at_level(logging.WARNING, logger="sluicegate.notifications"):
@@ -322,7 +323,7 @@ def test_dead_letter_after_the_last_attempt_then_retry(
 
 def test_a_rolled_back_transaction_enqueues_nothing(sqlite_harness: Harness) -> None:
     h = sqlite_harness
-    _subscribe(h, "http://127.0.0.1:9/hook", ["*"])
+    _subscribe(h, "http://127.0.0.1:9/hook", ["gate.*"])
     deps = h.container.deps
 
     def failing_use_case() -> None:
@@ -394,7 +395,7 @@ def _proposal() -> str:
 
 def test_claims_are_exclusive_and_leases_expire(database_url: str, harness: Harness) -> None:
     h = harness
-    _subscribe(h, "http://127.0.0.1:9/hook", ["*"])
+    _subscribe(h, "http://127.0.0.1:9/hook", ["incident.*"])
     _emit(h, "incident.opened", {"experiment": "x"})
     deps = h.container.deps
     now = h.clock.now()
@@ -559,3 +560,63 @@ def _cli_flow(env: dict[str, str], root: str, receiver: Receiver) -> None:
         assert verify(secret, ts, got.body, sig)
     dead = _sluice(env, "webhook", "dead-letters", "--json", token=root)
     assert json.loads(dead.stdout) == []
+
+
+def test_experiment_and_flag_changes_can_be_subscribed_to(
+    harness: Harness, receiver: Receiver, sender: HttpxWebhookSender
+) -> None:
+    """Issue 12 §3: every audited state change has an event type a subscription can name."""
+    h = harness
+    sub = _subscribe(h, receiver.url, ["experiment.*", "flag-set.*", "flag-change.*"])
+    r = h.call(
+        "alice",
+        "POST",
+        "/api/v1/experiments",
+        content=EXAMPLE_PROPOSAL.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    r = h.call(
+        "carol",
+        "POST",
+        "/api/v1/experiments/checkout-redesign/approvals",
+        json={"domain": "product"},
+    )
+    assert r.status_code == 201, r.text
+    flags = {
+        "on": {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "on"}
+    }
+    body = {
+        "name": "shop",
+        "environment": "staging",
+        "owner_team": "payments",
+        "document": {"flags": flags},
+    }
+    r = h.call("alice", "POST", "/api/v1/flag-sets", json=body)
+    assert r.status_code == 201, r.text
+    report = run_once(h.container.deps, sender, SETTINGS)
+    got = {g.headers["X-Sluicegate-Event"]: g for g in receiver.received}
+    # creating a flag set records its creation and its first revision
+    assert sorted(got) == [
+        "experiment.created",
+        "experiment.signed-off",
+        "flag-set.created",
+        "flag-set.revised",
+    ]
+    assert len(report.delivered) == 4
+    created = got["experiment.created"].json()["data"]
+    assert created["action"] == "experiment.create"
+    assert (created["entity_type"], created["entity_id"]) == ("experiment", "checkout-redesign")
+    assert created["actor"] == "user:alice"
+    assert created["after"]["key"] == "checkout-redesign"
+    assert isinstance(created["audit_seq"], int)
+    signed = got["experiment.signed-off"].json()["data"]
+    assert (signed["action"], signed["after"]["domain"]) == ("experiment.approve", "product")
+    flag_set = got["flag-set.created"]
+    assert flag_set.json()["data"]["after"]["name"] == "shop"
+    assert verify(
+        sub["secret"],
+        flag_set.headers["X-Sluicegate-Timestamp"],
+        flag_set.body,
+        flag_set.headers["X-Sluicegate-Signature"],
+    )

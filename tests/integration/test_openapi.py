@@ -214,7 +214,7 @@ def test_live_bodies_match_their_documented_models(sqlite_harness: Harness) -> N
     call("erin", "GET", "/api/v1/experiments")
     call("erin", "GET", base)
     call("alice", "PATCH", base, json={"title": "Checkout, redesigned"})
-    call("bob", "POST", f"{base}/approvals", json={"domain": "security"})
+    call("carol", "POST", f"{base}/approvals", json={"domain": "product"})  # a domain risk asks
     call("erin", "GET", "/api/v1/risk-matrix")
     factors = {"data_classification": "internal", "user_impact": "all", "system_criticality": "low"}
     call("erin", "POST", "/api/v1/risk-matrix/assess", json=factors)

@@ -93,15 +93,18 @@ def test_approve_records_sign_offs_and_refuses_the_proposer_and_foreign_domains(
     with pytest.raises(NotFound):
         experiments.approve(service.deps, service.ctx("bob"), "no-such-key", "security")
 
-    approval = experiments.approve(service.deps, service.ctx("bob"), KEY, "security", "fine")
-    assert approval.reviewer == "bob"
+    with pytest.raises(InvalidInput):  # medium risk asks for product and operations only
+        experiments.approve(service.deps, service.ctx("bob"), KEY, "security")
+
+    approval = experiments.approve(service.deps, service.ctx("carol"), KEY, "product", "fine")
+    assert approval.reviewer == "carol"
     assert approval.comment == "fine"
     assert approval.created_at == service.clock.now()
     with pytest.raises(Conflict):
-        experiments.approve(service.deps, service.ctx("bob"), KEY, "security")
+        experiments.approve(service.deps, service.ctx("carol"), KEY, "product")
     _, approvals = experiments.get(service.deps, service.ctx("erin"), KEY)
     assert [a.id for a in approvals] == [approval.id]
-    assert "security" not in experiments.missing_signoffs(exp, approvals)
+    assert "product" not in experiments.missing_signoffs(exp, approvals)
 
 
 def test_a_reviewer_cannot_approve_what_they_proposed(service: ServiceWorld) -> None:

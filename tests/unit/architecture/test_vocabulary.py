@@ -7,7 +7,13 @@ import re
 from pathlib import Path
 
 import sluicegate
-from sluicegate.domain.events import AuditAction, EventType
+from sluicegate.domain.events import (
+    NOT_NOTIFIED,
+    NOTIFIED_AS,
+    NOTIFIED_BY_USE_CASE,
+    AuditAction,
+    EventType,
+)
 from sluicegate.domain.notifications import EVENT_TYPES
 
 SRC = Path(sluicegate.__file__).parent
@@ -64,3 +70,32 @@ def test_the_notification_docs_list_exactly_the_event_types() -> None:
     table = doc.split("## Events", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^\| `([a-z-]+\.[a-z-]+)`", table, flags=re.M))
     assert listed == {e.value for e in EventType} == set(EVENT_TYPES)
+
+
+def test_every_audited_state_change_can_be_subscribed_to() -> None:
+    """Issue 12 §3: each AuditAction has an event type, or an explained exemption."""
+    for action in AuditAction:
+        if action in NOT_NOTIFIED:
+            assert action not in NOTIFIED_AS
+            assert len(NOT_NOTIFIED[action].split()) >= 8, action  # an explanation, not a tag
+            continue
+        assert action in NOTIFIED_AS, f"{action} has no event type and no exemption"
+        assert NOTIFIED_AS[action].value in EVENT_TYPES
+    assert set(NOTIFIED_AS) | set(NOT_NOTIFIED) == set(AuditAction)
+    # the actions whose use case sends its own notification are exactly those that enqueue it
+    text = "\n".join(p.read_text() for p in SRC.rglob("*.py") if p.name != "events.py")
+    enqueued = {EventType[name] for name in re.findall(r"EventType\.([A-Z_]+)", text)}
+    for action in NOTIFIED_BY_USE_CASE:
+        assert NOTIFIED_AS[action] in enqueued, action
+
+
+def test_the_notification_docs_say_which_action_each_event_reports() -> None:
+    doc = (DOCS / "notifications.md").read_text()
+    table = doc.split("## Events", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z-]+\.[a-z-]+)` +\|[^|]*\| ([^|]*)\|", table, flags=re.M)
+    documented = {event: set(re.findall(r"`([a-z-]+\.[a-z-]+)`", cell)) for event, cell in rows}
+    for action, event in NOTIFIED_AS.items():
+        assert action.value in documented.get(event.value, set()), (action, event)
+    exempt = doc.split("## Events", 1)[1]
+    for action in NOT_NOTIFIED:
+        assert f"`{action.value}`" in exempt

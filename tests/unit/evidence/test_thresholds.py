@@ -43,9 +43,10 @@ def test_thresholds_against_fixture_facts(facts: list[object]) -> None:
     assert not by_key["k6.p99_ms"].passed
     assert by_key["k6.p99_ms"].actual == 512.6
     assert not report.passed
+    # in key order, not the order the mapping was written (a stored process sorts its keys)
     assert report.reasons == (
-        "sarif.high is 2, expected <= 0",
         "k6.p99_ms is 512.6, expected <= 300",
+        "sarif.high is 2, expected <= 0",
     )
 
 
@@ -53,9 +54,22 @@ def test_missing_and_unreported_values_fail() -> None:
     doc = {"k6": {"p99_ms": None}}
     report = evaluate_thresholds(doc, {"k6.p99_ms": {"max": 300}, "junit.failures": {"max": 0}})
     assert [r.reasons for r in report.results] == [
-        ("k6.p99_ms was not reported",),
         ("no evidence provides junit.failures",),
+        ("k6.p99_ms was not reported",),
     ]
+
+
+def test_results_do_not_depend_on_the_order_the_mapping_was_written() -> None:
+    doc = {"k6": {"p99_ms": 400.0, "error_rate": 0.5}}
+    spec = {"k6.p99_ms": {"max": 300.0, "gt": 500}, "k6.error_rate": {"lt": 0.1}}
+    written = evaluate_thresholds(doc, spec)
+    reordered = {k: dict(reversed(v.items())) for k, v in reversed(spec.items())}
+    assert evaluate_thresholds(doc, reordered) == written
+    assert written.reasons == (
+        "k6.error_rate is 0.5, expected < 0.1",
+        "k6.p99_ms is 400, expected <= 300",  # as stored: integral floats print as integers
+        "k6.p99_ms is 400, expected > 500",
+    )
 
 
 @pytest.mark.parametrize(

@@ -215,3 +215,15 @@ def test_process_from_dict_validates_without_locations() -> None:
         process_from_dict({"apiVersion": "sluicegate.dev/v1", "kind": "Process"})
     assert info.value.issues[0].reason == "missing required property 'metadata'"
     assert info.value.issues[0].line is None
+
+
+def test_the_lifecycle_gate_id_is_reserved() -> None:
+    text = (
+        "apiVersion: sluicegate.dev/v1\nkind: Process\nmetadata: {name: p}\nstages:\n"
+        "  - name: sandbox\n    gates:\n      - id: lifecycle\n        type: evidence\n"
+    )
+    with pytest.raises(ProcessDefinitionError) as info:
+        load_process(text, "p.yaml")
+    assert [(i.line, i.reason) for i in info.value.issues] == [
+        (7, "gate id 'lifecycle' is reserved for the built-in lifecycle check")
+    ]

@@ -278,11 +278,21 @@ def test_policy_test_runner_reports_failures_and_survives_crashes(make_bundle: M
 
 def test_policy_test_runner_reports_compile_errors(make_bundle: Maker) -> None:
     broken = "package sluicegate.b_test\nimport rego.v1\ntest_a if {\n  x := \n}\n"
-    report = run_policy_tests(make_bundle({"x.rego": DENY_X, "b_test.rego": broken}))
-    assert [r.name for r in report.results] == ["test_a"]
-    assert report.results[0].error is not None
-    assert report.results[0].error.startswith("bundle does not compile")
-    assert "Invalid assignment operator" in report.results[0].error
+    with pytest.raises(PolicyCompileError) as info:
+        run_policy_tests(make_bundle({"x.rego": DENY_X, "b_test.rego": broken}))
+    assert (info.value.file, info.value.line, info.value.reason) == (
+        "b_test.rego",
+        4,
+        "Invalid assignment operator",
+    )
+
+
+def test_policy_test_runner_compiles_the_policies_first(make_bundle: Maker) -> None:
+    broken = "package sluicegate.bad\nimport rego.v1\ndeny contains msg if {\n  msg := \n}\n"
+    for files in ({"bad.rego": broken}, {"bad.rego": broken, "a_test.rego": "package t\n"}):
+        with pytest.raises(PolicyCompileError) as info:
+            run_policy_tests(make_bundle(files))
+        assert str(info.value) == "bad.rego:4:7: Invalid assignment operator"
 
 
 def test_cache_is_bounded_and_recompiles_evicted_revisions(

@@ -217,9 +217,20 @@ class RegoPolicyEngine:
         return PolicyDecision(deny=deny, warn=warn, revision=bundle.revision, by_package=by_package)
 
     def run_tests(self, bundle: PolicyBundle) -> PolicyTestReport:
+        """Compile the bundle as ``load_bundle`` does, then run its ``test_*`` rules.
+
+        A bundle that does not compile raises :class:`PolicyCompileError` (file, line, column
+        and the engine's message) rather than reporting zero tests run.
+        """
+        self._compiled(bundle)
         return run_bundle_tests(bundle)
 
 
 def run_policy_tests(path: str | Path) -> PolicyTestReport:
-    """Run the ``test_*`` rules of the bundle at ``path`` (OPA convention)."""
-    return run_bundle_tests(read_bundle(path))
+    """Run the ``test_*`` rules of the bundle at ``path`` (OPA convention).
+
+    The bundle is compiled first, as the server would load it; a bundle that does not compile,
+    or a test file that does not, raises :class:`PolicyCompileError`.
+    """
+    engine = RegoPolicyEngine()
+    return engine.run_tests(read_bundle(path))

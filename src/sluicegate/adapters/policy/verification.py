@@ -14,6 +14,7 @@ import subprocess
 import sys
 from typing import Any
 
+from sluicegate.adapters.policy.bundle import compile_error_from_engine
 from sluicegate.service.gates.policy import (
     PolicyBundle,
     PolicyModule,
@@ -114,20 +115,22 @@ def _run_file(
     bundle: PolicyBundle, module: PolicyModule, tests: list[tuple[str, str, str]]
 ) -> list[PolicyTestResult]:
     modules = [[m.path, m.source] for m in (*bundle.policy_modules, module)]
+    modules_by_path = dict(modules)
     results: list[PolicyTestResult] = []
     pending = tests
     while pending:
         job = {"data": dict(bundle.data), "modules": modules, "tests": [t[1:] for t in pending]}
         lines, returncode = _run_worker(job)
         if lines and "compile_error" in lines[0]:
-            error = f"bundle does not compile: {lines[0]['compile_error'].strip()}"
-            results.extend(
-                PolicyTestResult(f, p, n, passed=False, error=error) for f, p, n in pending
-            )
-            break
+            # the policy modules compiled in-process before; so this is the test file, or a
+            # module that only fails next to it: report it as the engine's readable error
+            raise compile_error_from_engine(lines[0]["compile_error"], modules_by_path)
         for line in lines:
             file, package, name = pending[line["index"]]
-            results.append(PolicyTestResult(file, package, name, line["passed"], line["error"]))
+            error = line["error"]
+            if error is not None and error.lstrip().startswith("(rego-"):
+                error = str(compile_error_from_engine(error, modules_by_path))
+            results.append(PolicyTestResult(file, package, name, line["passed"], error))
         done = len(lines)
         if done >= len(pending):
             break
@@ -141,7 +144,11 @@ def _run_file(
 
 
 def run_bundle_tests(bundle: PolicyBundle) -> PolicyTestReport:
-    """Run each ``*_test.rego`` file in its own child process (with all policy modules)."""
+    """Run each ``*_test.rego`` file in its own child process (with all policy modules).
+
+    Compile the policy modules first (``RegoPolicyEngine.run_tests`` and ``run_policy_tests``
+    do): a test file that does not compile raises :class:`PolicyCompileError` with its location.
+    """
     tests = discover_tests(bundle)
     results: list[PolicyTestResult] = []
     for module in bundle.test_modules:

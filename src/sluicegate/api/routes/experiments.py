@@ -121,8 +121,19 @@ def update(
     response_model_exclude_unset=True,
     responses=problem_responses(*WRITE),
 )
-def approve(key: str, body: ApprovalIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
-    svc.approve(deps, ctx, key, body.domain, body.comment, stage=body.stage, decision=body.decision)
+def approve(
+    key: str, body: ApprovalIn, request: Request, deps: ServiceDeps, ctx: Ctx
+) -> dict[str, Any]:
+    svc.approve(
+        deps,
+        ctx,
+        key,
+        body.domain,
+        body.comment,
+        stage=body.stage,
+        decision=body.decision,
+        gates=container(request).gates,
+    )
     exp, approvals = svc.get(deps, ctx, key)
     return svc.experiment_dict(exp, approvals)
 

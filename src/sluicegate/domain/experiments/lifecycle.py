@@ -24,6 +24,8 @@ __all__ = [
     "DEFAULT_ENVIRONMENT_STAGES",
     "FINAL_STATES",
     "NEEDS_REASON",
+    "NO_STAGE_STATES",
+    "STAGES",
     "TRANSITIONS",
     "State",
     "Transition",
@@ -32,6 +34,7 @@ __all__ = [
     "check_admits",
     "decide",
     "entry_stage",
+    "stage_entry_refusal",
 ]
 
 
@@ -79,6 +82,37 @@ def _build() -> dict[State, tuple[State, ...]]:
 
 #: Allowed transitions from each state, in the order they are suggested to users.
 TRANSITIONS: Mapping[State, tuple[State, ...]] = _build()
+
+
+#: The lifecycle states that are stages an experiment is promoted into (what an ungoverned
+#: experiment's stages are; an applied process names its own).
+STAGES: tuple[State, ...] = tuple(_PATH[2:])
+
+#: States from which an experiment may enter no stage at all: not yet approved, or final.
+NO_STAGE_STATES = frozenset({State.PROPOSED, *FINAL_STATES})
+
+_NO_STAGE_WHY: Mapping[State, str] = {
+    State.PROPOSED: "it must be approved before it enters any stage",
+    State.REJECTED: "it was rejected and enters no stage",
+    State.EXPIRED: "its time-box expired and it enters no stage",
+    State.ROLLED_BACK: "it was rolled back and enters no stage",
+    State.RETIRED: "it was retired and enters no stage",
+}
+
+
+def stage_entry_refusal(key: str, state: str) -> str | None:
+    """Why an experiment in ``state`` may enter no stage, or None when its state allows one.
+
+    Every stage gate applies this before its own checks (an advisory gate must not pass a
+    proposed experiment), and so must anything else that moves an experiment into a stage.
+    """
+    try:
+        current = State(state)
+    except ValueError:
+        return f"experiment {key!r} is in an unknown state {state!r} and enters no stage"
+    if current not in NO_STAGE_STATES:
+        return None
+    return f"experiment {key!r} is {current.value}: {_NO_STAGE_WHY[current]}"
 
 
 def allowed_from(state: State) -> tuple[State, ...]:

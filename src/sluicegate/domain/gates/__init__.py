@@ -23,7 +23,14 @@ from sluicegate.domain.gates.context import (
     GateContext,
     Requester,
 )
-from sluicegate.domain.gates.decision import CheckRecord, Decision, DecisionInput, Outcome
+from sluicegate.domain.gates.decision import (
+    REPLAYED_FIELDS,
+    CheckRecord,
+    Decision,
+    DecisionInput,
+    Outcome,
+    replay_differences,
+)
 from sluicegate.domain.gates.durations import parse_duration
 from sluicegate.domain.gates.engine import evaluate_gate, replay
 from sluicegate.domain.gates.errors import (
@@ -37,7 +44,11 @@ from sluicegate.domain.gates.errors import (
 )
 from sluicegate.domain.gates.loader import load_process, load_template, process_from_dict
 from sluicegate.domain.gates.overrides import Override, validate_override
-from sluicegate.domain.gates.policy_input import build_policy_input
+from sluicegate.domain.gates.policy_input import (
+    build_policy_input,
+    policy_input_schema,
+    validate_policy_input,
+)
 from sluicegate.domain.gates.ports import (
     MetricVerdict,
     MetricVerdictSource,
@@ -46,6 +57,7 @@ from sluicegate.domain.gates.ports import (
 )
 from sluicegate.domain.gates.process import Enforcement, GateDef, Process, StageDef
 from sluicegate.domain.gates.reports import render_junit, render_sarif
+from sluicegate.domain.gates.review_ask import ReviewAsk, review_ask
 from sluicegate.domain.gates.schema import process_schema
 from sluicegate.domain.gates.selector import ProcessSelector, Selection, SelectorRule
 from sluicegate.domain.gates.templates import Parameter, Template
@@ -59,6 +71,7 @@ from sluicegate.domain.gates.versions import (
 )
 
 __all__ = [
+    "REPLAYED_FIELDS",
     "Approval",
     "BoardRotation",
     "Change",
@@ -94,6 +107,7 @@ __all__ = [
     "ProcessSelector",
     "ProcessVersion",
     "Requester",
+    "ReviewAsk",
     "ReviewBoard",
     "Selection",
     "SelectorRule",
@@ -108,12 +122,16 @@ __all__ = [
     "load_template",
     "next_version",
     "parse_duration",
+    "policy_input_schema",
     "process_from_dict",
     "process_schema",
     "render_junit",
     "render_sarif",
     "replay",
+    "replay_differences",
+    "review_ask",
     "rotation",
     "serving",
     "validate_override",
+    "validate_policy_input",
 ]

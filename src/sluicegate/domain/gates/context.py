@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from sluicegate.domain.canonical import normalize
 from sluicegate.domain.gates.boards import ReviewBoard
 from sluicegate.domain.gates.overrides import Override
 from sluicegate.domain.gates.ports import MetricVerdict, PolicyEvaluator
@@ -26,6 +27,16 @@ __all__ = [
     "GateContext",
     "Requester",
 ]
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
 
 
 def _time(raw: str) -> datetime:
@@ -46,6 +57,11 @@ class ExperimentSummary:
     title: str = ""
     data_classification: str = ""
     tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # as the recorded input stores it (see GateContext.__post_init__)
+        if _has_float(self.risk):
+            object.__setattr__(self, "risk", normalize(dict(self.risk)))
 
     @property
     def risk_level(self) -> RiskLevel | None:
@@ -186,6 +202,10 @@ class GateContext:
             raise ValueError("GateContext.now must be timezone-aware")
         # One instant, one document: the hashed input always carries ``now`` in UTC.
         object.__setattr__(self, "now", self.now.astimezone(UTC))
+        # The checks see the facts as the recorded input stores them (canonical JSON writes an
+        # integral float as an integer), so that a replay prints the same reasons.
+        if _has_float(self.evidence):
+            object.__setattr__(self, "evidence", normalize(dict(self.evidence)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

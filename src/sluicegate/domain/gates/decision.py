@@ -3,12 +3,19 @@
 The :class:`DecisionInput` document (process version + gate context) is hashed with SHA-256 over
 its canonical JSON; storing it lets :func:`~sluicegate.domain.gates.engine.replay` re-evaluate
 the same input with the same policy bundle and get the same outcome and check results.
+
+:func:`replay_differences` says which parts of a recorded decision a replay did not reproduce.
+It compares what carries meaning and nothing else: the checks in the order the process lists its
+gates (that order is part of the decision), each check's reasons and warnings as a multiset (they
+explain one status; threshold mappings have no order, and a stored document has sorted keys), and
+threshold results keyed by their threshold. Everything else is compared exactly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +33,14 @@ from sluicegate.domain.gates.process import Enforcement
 from sluicegate.domain.gates.templates import Template
 from sluicegate.domain.gates.versions import ProcessVersion
 
-__all__ = ["CheckRecord", "Decision", "DecisionInput", "Outcome"]
+__all__ = [
+    "REPLAYED_FIELDS",
+    "CheckRecord",
+    "Decision",
+    "DecisionInput",
+    "Outcome",
+    "replay_differences",
+]
 
 
 class Outcome(StrEnum):
@@ -160,3 +174,52 @@ class Decision:
             "outcome": self.outcome.value,
             "evaluated_at": self.evaluated_at.isoformat(),
         }
+
+
+#: The parts of a decision a replay must reproduce, in the order differences are reported.
+REPLAYED_FIELDS = ("outcome", "checks", "input_hash", "process_hash", "policy_revision")
+
+
+def _unordered_reasons(doc: Any) -> Any:
+    if isinstance(doc, Mapping) and isinstance(doc.get("reasons"), list):
+        return {**doc, "reasons": sorted(canonical_json(r) for r in doc["reasons"])}
+    return doc
+
+
+def _comparable_check(check: Any) -> Any:
+    """A check document with its order-free parts put in one order (everything else as is)."""
+    if not isinstance(check, Mapping):
+        return check
+    doc = dict(check)
+    for name in ("reasons", "warnings"):
+        if isinstance(doc.get(name), list):
+            doc[name] = Counter(canonical_json(r) for r in doc[name])
+    data = doc.get("data")
+    thresholds = data.get("thresholds") if isinstance(data, Mapping) else None
+    if isinstance(data, Mapping) and isinstance(thresholds, Mapping):
+        results = thresholds.get("results")
+        if isinstance(results, list):
+            keyed = Counter(canonical_json(_unordered_reasons(r)) for r in results)
+            doc["data"] = {**data, "thresholds": {**thresholds, "results": keyed}}
+    return doc
+
+
+def _comparable(name: str, value: Any) -> Any:
+    if name == "checks" and isinstance(value, list):
+        return [_comparable_check(c) for c in value]
+    return value
+
+
+def replay_differences(recorded: Mapping[str, Any], replayed: Mapping[str, Any]) -> list[str]:
+    """The :data:`REPLAYED_FIELDS` in which ``replayed`` is not the decision ``recorded`` is.
+
+    Both are decision documents (:meth:`Decision.to_dict`, or the stored record) after a JSON
+    round trip. A field missing from either side differs.
+    """
+    missing = object()
+    return [
+        name
+        for name in REPLAYED_FIELDS
+        if _comparable(name, recorded.get(name, missing))
+        != _comparable(name, replayed.get(name, missing))
+    ]

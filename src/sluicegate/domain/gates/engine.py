@@ -4,6 +4,12 @@ Per gate: a standard-change match turns human-approval checks not-applicable; a 
 pending check blocks unless the gate is advisory, or soft-mandatory with an active override for
 this gate, stage and experiment. Overall: any blocking fail -> denied, else any blocking
 pending -> pending, else pass. A plugin that raises fails its gate (fail closed).
+
+Before any gate, the experiment's lifecycle state must allow it to enter a stage at all
+(``lifecycle.stage_entry_refusal``): a proposed, rejected, expired, rolled-back or retired
+experiment gets a first, hard-mandatory ``lifecycle`` check that fails, so no stage's gates pass
+for it however advisory they are. The record appears only when it refuses, so decisions of
+experiments that may move keep the checks they always had.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from sluicegate.domain.experiments.lifecycle import stage_entry_refusal
 from sluicegate.domain.gates.checks import (
     CheckRegistry,
     CheckResult,
@@ -23,10 +30,10 @@ from sluicegate.domain.gates.context import GateContext
 from sluicegate.domain.gates.decision import CheckRecord, Decision, DecisionInput, Outcome
 from sluicegate.domain.gates.overrides import Override
 from sluicegate.domain.gates.ports import MetricVerdict, MetricVerdictSource
-from sluicegate.domain.gates.process import Enforcement, GateDef
+from sluicegate.domain.gates.process import LIFECYCLE_CHECK, Enforcement, GateDef
 from sluicegate.domain.gates.versions import ProcessVersion
 
-__all__ = ["evaluate_gate", "replay"]
+__all__ = ["LIFECYCLE_CHECK", "evaluate_gate", "replay"]
 
 IdFactory = Callable[[], str]
 _BLOCKS = (CheckStatus.FAIL, CheckStatus.PENDING)
@@ -125,6 +132,19 @@ def evaluate_gate(
             results[gate.id] = _run(gate, registry, ctx)
             standard = standard or matched_template(results[gate.id])
     records: list[CheckRecord] = []
+    refusal = stage_entry_refusal(ctx.experiment.key, ctx.experiment.state)
+    if refusal is not None:
+        records.append(
+            CheckRecord(
+                gate=LIFECYCLE_CHECK,
+                type=LIFECYCLE_CHECK,
+                enforcement=Enforcement.HARD_MANDATORY,
+                status=CheckStatus.FAIL,
+                reasons=(refusal,),
+                blocking=True,
+                data={"state": ctx.experiment.state},
+            )
+        )
     applied: list[Override] = []
     for gate in stage_def.gates:
         check = registry.get(gate.type)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sluicegate.domain.gates.checks import CheckRegistry, default_registry
 from sluicegate.domain.gates.errors import DefinitionIssue, ProcessDefinitionError
-from sluicegate.domain.gates.process import Enforcement, GateDef, Process, StageDef
+from sluicegate.domain.gates.process import LIFECYCLE_CHECK, Enforcement, GateDef, Process, StageDef
 from sluicegate.domain.gates.schema import validate
 from sluicegate.domain.gates.source import MarkedDocument, Path, parse_yaml
 from sluicegate.domain.gates.templates import Template, parse_template
@@ -173,6 +173,10 @@ def _stage(stage: _Stage, registry: CheckRegistry, issues: list[DefinitionIssue]
         g, doc, path = gate.raw, gate.doc, gate.path
         if g["id"] in ids:
             issues.append(doc.issue((*path, "id"), f"duplicate gate id {g['id']!r}"))
+            continue
+        if g["id"] == LIFECYCLE_CHECK:
+            reason = f"gate id {LIFECYCLE_CHECK!r} is reserved for the built-in lifecycle check"
+            issues.append(doc.issue((*path, "id"), reason))
             continue
         ids.add(g["id"])
         check = registry.get(g["type"])

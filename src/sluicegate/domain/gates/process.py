@@ -16,9 +16,12 @@ from typing import Any
 from sluicegate.domain.errors import NotFound
 from sluicegate.domain.gates.errors import Location
 
-__all__ = ["API_VERSION", "Enforcement", "GateDef", "Process", "StageDef"]
+__all__ = ["API_VERSION", "LIFECYCLE_CHECK", "Enforcement", "GateDef", "Process", "StageDef"]
 
 API_VERSION = "sluicegate.dev/v1"
+#: The gate id and type of the engine's built-in check of the experiment's lifecycle state
+#: (reserved: a process cannot name a gate so).
+LIFECYCLE_CHECK = "lifecycle"
 
 
 class Enforcement(StrEnum):

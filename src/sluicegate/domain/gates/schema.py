@@ -4,9 +4,10 @@ The schema lives in ``sluicegate/resources/process.schema.json`` (editors and CI
 directly). There is no jsonschema dependency: :func:`validate` understands the keywords that
 file uses (``$ref`` to ``#/$defs``, ``type``, ``const``, ``enum``, ``required``, ``properties``,
 ``additionalProperties``, ``propertyNames``, ``items``, ``uniqueItems``, ``pattern``,
-``minLength``, ``minItems``, ``minimum``) and reports each violation with the path of the
-offending value, which :class:`~sluicegate.domain.gates.source.MarkedDocument` turns into a line
-and column. The schema file is package data read once, lazily; no other I/O happens here.
+``minLength``, ``minItems``, ``minimum``, ``maximum``) and reports each violation with the path
+of the offending value, which :class:`~sluicegate.domain.gates.source.MarkedDocument` turns
+into a line and column. The schema file is package data read once, lazily; no other I/O
+happens here.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class _Validator:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if "minimum" in schema and value < schema["minimum"]:
                 self.fail(path, f"must be >= {schema['minimum']}")
+            if "maximum" in schema and value > schema["maximum"]:
+                self.fail(path, f"must be <= {schema['maximum']}")
         elif isinstance(value, list):
             self.array(value, schema, path)
         elif isinstance(value, dict):

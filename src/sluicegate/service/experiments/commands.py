@@ -26,7 +26,7 @@ from sluicegate.domain.experiments import lifecycle
 from sluicegate.domain.experiments.lifecycle import State
 from sluicegate.domain.experiments.priority import PriorityWeights, score
 from sluicegate.domain.experiments.proposal import Proposal, parse_proposal
-from sluicegate.domain.gates import Decision, Outcome
+from sluicegate.domain.gates import Decision, Outcome, ReviewAsk
 from sluicegate.domain.risk import RiskLevel
 from sluicegate.service import notifications
 from sluicegate.service.access import jit
@@ -39,7 +39,13 @@ from sluicegate.service.experiments.queries import (
     priority_inputs,
     priority_weights,
 )
-from sluicegate.service.gates import GateBlocked, GateRuntime, enter_stage, governed_stage
+from sluicegate.service.gates import (
+    GateBlocked,
+    GateRuntime,
+    enter_stage,
+    governed_stage,
+    review_ask_for,
+)
 from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
@@ -200,15 +206,18 @@ def approve(
     *,
     stage: str | None = None,
     decision: str = "approve",
+    gates: GateRuntime | None = None,
 ) -> ApprovalRecord:
     """Record a sign-off in one reviewer domain. The proposer can never approve.
 
-    Without ``stage`` it is the intake sign-off (while proposed); with ``stage`` it is a review
-    (approve or reject) of the promotion into that stage, which the stage's approval gates read.
+    Without ``stage`` it is the intake sign-off (while proposed), taken only in a domain the risk
+    assessment asks for; with ``stage`` it is a review (approve or reject) of the promotion into
+    that stage, which the stage's approval gates read: the stage must exist in the experiment's
+    process and the domain must be one its gates count (``gates.review_ask_for``).
     """
     authorize(ctx.principal, Action.EXPERIMENT_APPROVE)
     if stage is not None:
-        return _stage_review(deps, ctx, key, stage, decision, domain, comment)
+        return _stage_review(deps, ctx, key, stage, decision, domain, comment, gates)
     if decision != "approve":
         raise InvalidInput(
             "intake sign-offs approve; reject an experiment with a transition to rejected",
@@ -234,6 +243,18 @@ def approve(
             raise Conflict(
                 f"{key!r} is {exp.state}; sign-offs are taken while it is proposed",
                 hint="Stage approvals arrive with promotion gates.",
+            )
+        asked = [str(d) for d in exp.assessment.get("required_signoffs", [])]
+        if reviewer_domain.value not in asked:
+            raise InvalidInput(
+                f"{key!r} (risk {exp.risk_level}) needs no {reviewer_domain.value} sign-off",
+                errors=[
+                    FieldError(
+                        "domain",
+                        "the risk assessment asks for sign-off from: "
+                        + (", ".join(asked) or "nobody"),
+                    )
+                ],
             )
         if any(
             a.reviewer_id == ctx.principal.user_id and a.domain == reviewer_domain
@@ -395,6 +416,7 @@ def _stage_review(
     decision: str,
     domain: str | None,
     comment: str,
+    gates: GateRuntime | None,
 ) -> ApprovalRecord:
     if decision not in ("approve", "reject"):
         raise InvalidInput(
@@ -410,8 +432,7 @@ def _stage_review(
             f"{ctx.principal.username} does not hold the {domain} reviewer domain",
             hint="Ask a reviewer who holds that domain.",
         )
-    chosen = domain or (held[0] if held else None)
-    if chosen is None:
+    if not held:
         raise Forbidden(
             f"{ctx.principal.username} holds no reviewer domain",
             hint="Stage reviews are recorded in a reviewer domain; ask an admin to grant one.",
@@ -424,6 +445,8 @@ def _stage_review(
             )
         if exp.state in lifecycle.FINAL_STATES:
             raise Conflict(f"{key!r} is {exp.state}; final experiments take no reviews")
+        ask = review_ask_for(uow, gates or GateRuntime(), exp, stage)  # 422 for a stage it lacks
+        chosen = _review_domain(ask, exp, stage, decision, domain, held)
         if any(
             a.reviewer_id == ctx.principal.user_id and a.stage == stage and a.domain.value == chosen
             for a in uow.approvals.for_experiment(exp.id)
@@ -459,6 +482,46 @@ def _stage_review(
             },
         )
     return approval
+
+
+def _review_domain(
+    ask: ReviewAsk | None,
+    exp: ExperimentRecord,
+    stage: str,
+    decision: str,
+    domain: str | None,
+    held: list[str],
+) -> str:
+    """The domain a stage review is recorded in: one the stage's gates count (422 otherwise).
+
+    A rejection counts whatever the reviewer's domain (any valid rejection blocks an approval
+    gate), so it needs only a stage whose gates read reviews.
+    """
+    if ask is None:  # no process governs the experiment yet: no gate to ask
+        return domain or held[0]
+    if not ask.reads_reviews:
+        raise InvalidInput(
+            f"no gate of stage {stage!r} reads reviews for {exp.key!r}",
+            errors=[FieldError("stage", "a stage with an approval or review-board gate")],
+        )
+    if decision == "reject":
+        return domain or held[0]
+    counted = ", ".join(sorted(ask.domains)) or "none"
+    if domain is not None:
+        if not ask.counts(domain):
+            raise InvalidInput(
+                f"stage {stage!r} of {exp.key!r} counts no {domain} review",
+                errors=[FieldError("domain", f"one the stage's gates count: {counted}")],
+            )
+        return domain
+    chosen = ask.choose(held)
+    if chosen is None:
+        raise InvalidInput(
+            f"stage {stage!r} of {exp.key!r} counts none of your reviewer domains "
+            f"({', '.join(held)})",
+            errors=[FieldError("domain", f"one the stage's gates count: {counted}")],
+        )
+    return chosen
 
 
 def set_priority_weights(

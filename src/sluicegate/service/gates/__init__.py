@@ -10,6 +10,12 @@ if TYPE_CHECKING:
     from sluicegate.service.gates.context import (
         build_context as build_context,
     )
+    from sluicegate.service.gates.context import (
+        review_ask_for as review_ask_for,
+    )
+    from sluicegate.service.gates.context import (
+        summary_of as summary_of,
+    )
     from sluicegate.service.gates.decisions import (
         GateBlocked as GateBlocked,
     )
@@ -42,6 +48,9 @@ if TYPE_CHECKING:
     )
     from sluicegate.service.gates.decisions import (
         rebuild as rebuild,
+    )
+    from sluicegate.service.gates.decisions import (
+        replay_record as replay_record,
     )
     from sluicegate.service.gates.evaluator import (
         UNAVAILABLE as UNAVAILABLE,
@@ -250,12 +259,15 @@ __all__ = [
     "override_dict",
     "process_dict",
     "rebuild",
+    "replay_record",
     "resolve_for",
+    "review_ask_for",
     "revoke_override",
     "set_gate_setting",
     "set_selector",
     "show_process",
     "stored_policy",
+    "summary_of",
     "validate_process",
 ]
 
@@ -315,11 +327,14 @@ _TABLE = {
     "override_dict": "overrides",
     "process_dict": "processes",
     "rebuild": "decisions",
+    "replay_record": "decisions",
     "resolve_for": "processes",
+    "review_ask_for": "context",
     "revoke_override": "overrides",
     "set_gate_setting": "settings",
     "set_selector": "processes",
     "show_process": "processes",
+    "summary_of": "context",
     "stored_policy": "evaluator",
     "validate_process": "processes",
 }

@@ -1,4 +1,8 @@
-"""Building a gate's :class:`GateContext` from the store: the experiment, reviews, overrides."""
+"""Building a gate's :class:`GateContext` from the store: the experiment, reviews, overrides.
+
+``review_ask_for`` answers what a stage review of an experiment may be: a stage of the process
+that governs it (the lifecycle's stages while none does), in a domain that stage's gates count.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.experiments.lifecycle import STAGES
 from sluicegate.domain.gates import (
     Approval,
     EnvironmentInfo,
@@ -13,17 +19,19 @@ from sluicegate.domain.gates import (
     GateContext,
     Override,
     Requester,
+    ReviewAsk,
     ReviewBoard,
     StageDef,
+    review_ask,
 )
 from sluicegate.service.context import RequestContext
 from sluicegate.service.experiments.ports import ExperimentRecord
 from sluicegate.service.gates.evaluator import current_policy
 from sluicegate.service.gates.evidence import facts_of
-from sluicegate.service.gates.processes import GateRuntime
+from sluicegate.service.gates.processes import GateRuntime, governing_version
 from sluicegate.service.ports import UnitOfWork
 
-__all__ = ["build_context"]
+__all__ = ["build_context", "review_ask_for", "summary_of"]
 
 
 def _approvals(uow: UnitOfWork, exp: ExperimentRecord, stage: str) -> tuple[Approval, ...]:
@@ -61,7 +69,8 @@ def _overrides(uow: UnitOfWork, exp: ExperimentRecord, stage: str) -> tuple[Over
     )
 
 
-def _summary(exp: ExperimentRecord) -> ExperimentSummary:
+def summary_of(exp: ExperimentRecord) -> ExperimentSummary:
+    """The experiment as gates see it."""
     doc = exp.document
     risk_doc = doc.get("risk") or {}
     return ExperimentSummary(
@@ -101,7 +110,7 @@ def build_context(
         else Requester(ctx.principal.username)
     )
     return GateContext(
-        experiment=_summary(exp),
+        experiment=summary_of(exp),
         stage=stage_def.name,
         environment=_environment(stored.get("environments"), stage_def.environment),
         requester=requester,
@@ -113,3 +122,29 @@ def build_context(
         review_board=None if board is None else ReviewBoard.from_dict(board),
         policy=policy,
     )
+
+
+def review_ask_for(
+    uow: UnitOfWork, runtime: GateRuntime, exp: ExperimentRecord, stage: str
+) -> ReviewAsk | None:
+    """What stage ``stage``'s gates count of a review of ``exp``; None while no process governs.
+
+    Raises :class:`InvalidInput` naming ``stage`` when the governing process (pinned, or the
+    selector's choice) has no such stage, or, ungoverned, when ``stage`` is not a lifecycle stage.
+    """
+    rec, _ = governing_version(uow, exp)
+    if rec is None:
+        names = [s.value for s in STAGES]
+        where = "the lifecycle (no process governs it yet)"
+        stage_def = None
+    else:
+        version = runtime.version_of(rec)
+        names = [s.name for s in version.process.stages]
+        where = f"its process {version.label}"
+        stage_def = next((s for s in version.process.stages if s.name == stage), None)
+    if stage not in names:
+        raise InvalidInput(
+            f"{exp.key!r} has no stage {stage!r} in {where}",
+            errors=[FieldError("stage", f"one of {', '.join(names)}")],
+        )
+    return None if stage_def is None else review_ask(stage_def, summary_of(exp))

@@ -10,10 +10,12 @@ a decision with the same bundle after the directory changed."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize, require_team
+from sluicegate.domain.canonical import canonical_json
 from sluicegate.domain.errors import NotFound
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
@@ -31,6 +33,7 @@ from sluicegate.domain.gates import (
     ProcessVersion,
     evaluate_gate,
     replay,
+    replay_differences,
 )
 from sluicegate.service import notifications
 from sluicegate.service.auditing import record
@@ -57,6 +60,7 @@ __all__ = [
     "governed_stage",
     "load_experiment",
     "rebuild",
+    "replay_record",
 ]
 
 
@@ -279,16 +283,18 @@ def explain(
         rec = uow.gates.get_decision(decision_id)
         if rec is None:
             raise NotFound(f"decision {decision_id!r} not found")
-        policy = stored_policy(uow, runtime, rec)
+        return replay_record(uow, runtime, rec)
+
+
+def replay_record(uow: UnitOfWork, runtime: GateRuntime, rec: GateDecisionRecord) -> dict[str, Any]:
+    """``explain`` of one stored record, in the caller's unit of work (it reads the bundle)."""
+    policy = stored_policy(uow, runtime, rec)
     stored = _stored(rec)
     decision_input = DecisionInput.from_dict(rec.input, policy=policy)
     again = replay(decision_input, id_factory=lambda: rec.id)
-    replayed = {**again.to_dict(), "ci_run_id": rec.ci_run_id}
-    differences = [
-        name
-        for name in ("outcome", "checks", "input_hash", "process_hash", "policy_revision")
-        if replayed[name] != stored[name]
-    ]
+    # the replay as the store would hold it: a JSON round trip, as ``stored`` had
+    replayed = json.loads(canonical_json(again.to_dict()))
+    differences = replay_differences(stored, replayed)
     return {
         **stored,
         "replay": {

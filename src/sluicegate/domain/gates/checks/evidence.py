@@ -19,7 +19,11 @@ from typing import Any
 
 from sluicegate.domain.gates.checks.base import CheckResult, CheckStatus, ConfigIssue, ConfigReader
 from sluicegate.domain.gates.context import GateContext
-from sluicegate.domain.gates.evidence.thresholds import ThresholdSpecError, evaluate_thresholds
+from sluicegate.domain.gates.evidence.thresholds import (
+    ThresholdSpecError,
+    evaluate_thresholds,
+    show,
+)
 
 __all__ = ["KIND_NAMESPACES", "LINK_KINDS", "EvidenceCheck"]
 
@@ -81,7 +85,7 @@ class EvidenceCheck:
         if not required and not thresholds:
             return CheckResult.of(CheckStatus.NOT_APPLICABLE, ["no evidence is required"])
         missing = [f"missing evidence: {k}" for k in required if not _present(k, ctx.evidence)]
-        for key in thresholds:
+        for key in sorted(thresholds):  # a mapping: key order, as the stored document has it
             namespace = key.split(".", 1)[0]
             if namespace not in ctx.evidence:
                 missing.append(f"missing evidence for threshold {key} ({namespace})")
@@ -93,5 +97,5 @@ class EvidenceCheck:
         if not report.passed:
             return CheckResult.of(CheckStatus.FAIL, list(report.reasons), data=data)
         reasons = [f"evidence present: {', '.join(required)}"] if required else []
-        reasons += [f"{r.key} = {r.actual!r} meets its threshold" for r in report.results]
+        reasons += [f"{r.key} = {show(r.actual)} meets its threshold" for r in report.results]
         return CheckResult.of(CheckStatus.PASS, reasons, data=data)

@@ -20,10 +20,10 @@ from sluicegate.domain.gates.checks.base import CheckResult, CheckStatus, Config
 from sluicegate.domain.gates.checks.reviews import tally
 from sluicegate.domain.gates.context import GateContext
 
-__all__ = ["ReviewBoardCheck"]
+__all__ = ["DEFAULT_LEVELS", "ReviewBoardCheck"]
 
 _SETTINGS = ("required_for", "quorum", "rejection_blocks")
-_DEFAULT_LEVELS = ("high", "critical")
+DEFAULT_LEVELS = ("high", "critical")
 
 
 class ReviewBoardCheck:
@@ -38,7 +38,7 @@ class ReviewBoardCheck:
         return reader.issues
 
     def evaluate(self, config: Mapping[str, Any], ctx: GateContext) -> CheckResult:
-        levels = config.get("required_for", list(_DEFAULT_LEVELS))
+        levels = config.get("required_for", list(DEFAULT_LEVELS))
         level = ctx.experiment.risk_level
         if level is None or level.value not in levels:
             shown = "unknown" if level is None else level.value

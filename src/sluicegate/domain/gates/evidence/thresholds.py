@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sluicegate.domain.canonical import normalize
 from sluicegate.domain.errors import InvalidInput
 from sluicegate.domain.gates.evidence.dispatcher import EvidenceFacts
 from sluicegate.domain.gates.evidence.link import LinkFacts
@@ -25,6 +26,7 @@ __all__ = [
     "ThresholdSpecError",
     "evaluate_thresholds",
     "facts_document",
+    "show",
 ]
 
 OPERATORS = ("min", "max", "gt", "lt", "eq", "ne", "in", "not_in")
@@ -115,11 +117,23 @@ def _validate(key: str, spec: Any) -> Mapping[str, Any]:
     return spec
 
 
+def show(value: Any) -> str:
+    """A value as reasons print it: ``repr``, with integral floats as integers.
+
+    A decision is replayed from its stored JSON, which writes ``300.0`` as ``300`` (canonical
+    JSON); printing both the same way keeps a reason equal to its replay.
+    """
+    try:
+        return repr(normalize(value))
+    except ValueError:  # NaN or infinity: no JSON form, so nothing to keep equal
+        return repr(value)
+
+
 def _check(key: str, op: str, bound: Any, actual: Any) -> str | None:
     """Reason for a failed comparison, or None when it holds."""
     if op in ("min", "max", "gt", "lt"):
         if not _is_number(actual):
-            return f"{key} is {actual!r}, not a number comparable with {op} {bound}"
+            return f"{key} is {show(actual)}, not a number comparable with {op} {show(bound)}"
         ok = {
             "min": actual >= bound,
             "max": actual <= bound,
@@ -127,23 +141,29 @@ def _check(key: str, op: str, bound: Any, actual: Any) -> str | None:
             "lt": actual < bound,
         }[op]
         symbol = {"min": ">=", "max": "<=", "gt": ">", "lt": "<"}[op]
-        return None if ok else f"{key} is {actual}, expected {symbol} {bound}"
+        return None if ok else f"{key} is {show(actual)}, expected {symbol} {show(bound)}"
     if op == "eq":
-        return None if actual == bound else f"{key} is {actual!r}, expected {bound!r}"
+        return None if actual == bound else f"{key} is {show(actual)}, expected {show(bound)}"
     if op == "ne":
-        return None if actual != bound else f"{key} must not be {bound!r}"
+        return None if actual != bound else f"{key} must not be {show(bound)}"
     if op == "in":
-        return None if actual in bound else f"{key} is {actual!r}, expected one of {list(bound)}"
-    return None if actual not in bound else f"{key} is {actual!r}, which is not allowed"
+        expected = f"expected one of {show(bound)}"
+        return None if actual in bound else f"{key} is {show(actual)}, {expected}"
+    return None if actual not in bound else f"{key} is {show(actual)}, which is not allowed"
 
 
 def evaluate_thresholds(
     facts: Mapping[str, Any] | Iterable[EvidenceFacts],
     thresholds: Mapping[str, Any],
 ) -> ThresholdReport:
-    """Check every threshold; a missing or unreported value fails its threshold."""
+    """Check every threshold; a missing or unreported value fails its threshold.
+
+    Results come in key order and each threshold's reasons in :data:`OPERATORS` order, never in
+    the order the mapping was written: a mapping has no order, the stored process document sorts
+    its keys, and the same content must give the same report when a decision is replayed.
+    """
     doc = facts if isinstance(facts, Mapping) else facts_document(facts)
-    specs = {key: _validate(key, spec) for key, spec in thresholds.items()}
+    specs = {key: _validate(key, spec) for key, spec in sorted(thresholds.items())}
     results: list[ThresholdResult] = []
     for key, spec in specs.items():
         actual = _lookup(doc, key)
@@ -154,7 +174,9 @@ def evaluate_thresholds(
             results.append(ThresholdResult(key, False, None, (f"{key} was not reported",)))
             continue
         reasons = tuple(
-            r for op, bound in spec.items() if (r := _check(key, op, bound, actual)) is not None
+            r
+            for op in OPERATORS
+            if op in spec and (r := _check(key, op, spec[op], actual)) is not None
         )
         results.append(ThresholdResult(key, not reasons, actual, reasons))
     return ThresholdReport(tuple(results))
