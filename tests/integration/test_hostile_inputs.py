@@ -209,3 +209,45 @@ def test_405_names_every_allowed_method(h: Harness) -> None:
     r = h.call("admin", "PUT", "/api/v1/experiments/x/approvals")
     assert r.status_code == 405
     assert "POST" in r.headers["allow"]
+
+
+def test_yaml_with_characters_yaml_forbids_is_a_422(h: Harness) -> None:
+    # Found by schemathesis: the YAML reader refused C1 controls while it was being built,
+    # outside the error handling, and the request answered 500.
+    body = {"source": "\u00fbMz", "templates": [{"name": "t", "source": "8\u0080\u00ba"}]}
+    r = h.call("admin", "POST", "/api/v1/processes/validate", json=body)
+    assert r.status_code == 422, r.text
+    assert "special characters" in r.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/api/v1/flag-sets/shop/staging/rollback", {"json": {"to": 2**90}}),
+        ("GET", f"/api/v1/flag-sets/shop/staging/revisions/{2**70}", {}),
+        ("GET", f"/api/v1/processes/default?version={2**70}", {}),
+        ("GET", f"/api/v1/processes/default/diff?from=1&to={2**70}", {}),
+        ("GET", f"/api/v1/audit?after_seq={2**70}", {}),
+    ],
+)
+def test_numbers_beyond_the_columns_range_are_a_422(
+    h: Harness, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    # A version or revision beyond PostgreSQL's INTEGER overflowed in the driver (500).
+    before = h.counts()
+    r = h.call("admin", method, path, **kwargs)
+    assert r.status_code == 422, r.text
+    assert h.counts() == before
+
+
+def test_an_if_match_beyond_the_columns_range_is_refused(h: Harness) -> None:
+    r = h.call("alice", "POST", "/api/v1/experiments", content=EXAMPLE_PROPOSAL, headers=YAML)
+    assert r.status_code == 201
+    r = h.call(
+        "alice",
+        "PATCH",
+        "/api/v1/experiments/checkout-redesign",
+        json={"title": "t2"},
+        headers={"if-match": '"123456789012345"'},
+    )
+    assert r.status_code == 422, r.text

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_INT_DIGITS",
     "MAX_NODES",
+    "MAX_ROW_INT",
     "YAML_TYPES",
     "UnsupportedMediaType",
     "check_tree",
@@ -34,6 +35,10 @@ __all__ = [
 MAX_DEPTH = 64
 #: A float's range ends near 1.8e308; a longer integer is no number anyone means.
 MAX_INT_DIGITS = 310
+
+#: The largest version, revision or sequence number a request may name: PostgreSQL's INTEGER
+#: (a bigger one could only be "not found", and would overflow the column's type on the way).
+MAX_ROW_INT = 2**31 - 1
 #: Values a document may expand to, counting each YAML alias use again.
 MAX_NODES = 1_000_000
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
-from sluicegate.api.documents import parse_document
+from sluicegate.api.documents import MAX_ROW_INT, parse_document
 from sluicegate.api.schemas.experiments import Experiment, ExperimentList
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.access.identity import ReviewerDomain
@@ -19,7 +19,7 @@ from sluicegate.domain.experiments.proposal import Proposal
 from sluicegate.service import experiments as svc
 
 #: A version as an entity tag: 3, "3" or W/"3".
-IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,18}"?$'
+IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,9}"?$'
 
 router = APIRouter(tags=["experiments"])
 
@@ -38,7 +38,16 @@ _PROPOSAL_BODY = {
 
 
 class ApprovalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The intake sign-off (no stage) names its reviewer domain; a stage review names the stage.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["domain"], "properties": {"domain": {"type": "string"}}},
+                {"required": ["stage"], "properties": {"stage": {"type": "string"}}},
+            ]
+        },
+    )
     domain: ReviewerDomain | None = None  # required for the intake sign-off (no stage)
     comment: Annotated[str, StringConstraints(max_length=2000)] = ""
     stage: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")] | None = None
@@ -49,7 +58,7 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: State
     reason: Reason | None = None
-    expected_version: int | None = None
+    expected_version: Annotated[int, Field(ge=1, le=MAX_ROW_INT)] | None = None
 
 
 @router.get(

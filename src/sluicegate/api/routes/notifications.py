@@ -20,7 +20,7 @@ from sluicegate.api.schemas.notifications import (
 )
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.bootstrap import Container
-from sluicegate.domain.notifications import WebhookFormat
+from sluicegate.domain.notifications import EVENT_TYPES, WebhookFormat
 from sluicegate.domain.text import check_label
 from sluicegate.service import notifications as svc
 
@@ -34,7 +34,17 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(check_label),
 ]
-EventPattern = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: What the domain accepts ('*', an event type, or a family such as 'jit.*'), for the schema; the
+#: domain still checks, so that an unknown name gets an error listing the known ones.
+_EVENT_RE = "^(\\*|{types}|({families})\\.\\*)$".format(
+    types="|".join(t.replace(".", "\\.") for t in EVENT_TYPES),
+    families="|".join(sorted({t.split(".", 1)[0] for t in EVENT_TYPES})),
+)
+EventPattern = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    Field(json_schema_extra={"pattern": _EVENT_RE}),
+]
 
 
 #: An absolute http(s) URL with a host (the service checks the rest and names what is wrong).

@@ -30,9 +30,22 @@ def get_matrix(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"source": source, "matrix": dict(matrix.source)}
 
 
+_MATRIX_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The risk matrix as JSON or YAML (docs/risk-matrix.md).",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
 @router.put(
     "/risk-matrix",
     summary="Replace the risk matrix (admin; JSON or YAML body)",
+    openapi_extra=_MATRIX_BODY,
     response_model=RiskMatrix,
     response_model_exclude_unset=True,
     responses=problem_responses(*WRITE),

@@ -39,7 +39,13 @@ class RequestIn(BaseModel):
             {
                 "anyOf": [
                     {"type": "integer", "minimum": 1, "maximum": 10**9},
-                    {"type": "string", "pattern": "^([0-9]{1,9}[smhdw])+$"},
+                    {
+                        # at least one part that is not zero
+                        "type": "string",
+                        "pattern": (
+                            "^([0-9]{1,9}[smhdw])*0{0,8}[1-9][0-9]{0,8}[smhdw]([0-9]{1,9}[smhdw])*$"
+                        ),
+                    },
                 ],
                 "description": "Whole seconds, or 30m, 2h, 1h30m; at most SLUICE_JIT_MAX_HOURS",
             }

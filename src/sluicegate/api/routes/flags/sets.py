@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
-from sluicegate.api.documents import parse_document
+from sluicegate.api.documents import MAX_ROW_INT, parse_document
 from sluicegate.api.routes.experiments import IF_MATCH_PATTERN
 from sluicegate.api.routes.flags.runtime import runtime_for
 from sluicegate.api.schemas.flags.sets import (
@@ -72,7 +72,7 @@ class SettingsIn(_Body):
 
 
 class RollbackIn(_Body):
-    to: Annotated[int, Field(ge=1)]
+    to: Annotated[int, Field(ge=1, le=MAX_ROW_INT)]
     reason: Text | None = None
     apply_at: datetime | None = None
 
@@ -281,7 +281,11 @@ def history(
     responses=problem_responses(*READ),
 )
 def revision(
-    name: str, environment: str, number: int, deps: ServiceDeps, ctx: Ctx
+    name: str,
+    environment: str,
+    number: Annotated[int, Path(ge=1, le=MAX_ROW_INT)],
+    deps: ServiceDeps,
+    ctx: Ctx,
 ) -> dict[str, Any]:
     rev = svc.get_revision(deps, ctx, name, environment, number)
     return svc.revision_dict(rev, document=True)
