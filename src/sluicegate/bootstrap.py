@@ -7,6 +7,7 @@ Nothing happens at import time.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -54,6 +55,7 @@ __all__ = [
     "build",
     "default_risk_matrix_path",
     "prepare",
+    "private_dir",
 ]
 
 
@@ -288,6 +290,22 @@ def load_risk_matrix(path: Path) -> RiskMatrix:
     return RiskMatrix.from_dict(doc)
 
 
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) with mode 0700; an existing folder is left as it is,
+    with a warning if others may enter it (it may be shared, as /tmp is)."""
+    if path.is_dir():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            logging.getLogger("sluicegate").warning(
+                "%s has mode %o: others may read the database and keys in it; chmod 700 it",
+                path,
+                mode,
+            )
+        return
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)  # mkdir's mode is filtered through the umask
+
+
 def build(
     settings: Settings,
     *,
@@ -296,7 +314,7 @@ def build(
 ) -> Container:
     database = _sqlite_file(settings.url)
     if database is not None:
-        database.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(database.parent)
     engine = build_engine(settings.url, background_checkpoints=database is not None)
     checkpointer = WalCheckpointer(database).start() if database is not None else None
     signer = Ed25519Signer.load(settings.key_file) if settings.key_file.exists() else None
@@ -326,10 +344,10 @@ def _sqlite_file(url: str) -> Path | None:
 
 def prepare(settings: Settings, **kwargs: object) -> Container:
     """Migrate the schema, create the audit signing key if missing and register its public key."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     database = _sqlite_file(settings.url)
     if database is not None:
-        database.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(database.parent)
     upgrade(settings.url)
     if not settings.key_file.exists():
         Ed25519Signer.generate(settings.key_file)

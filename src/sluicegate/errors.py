@@ -13,6 +13,7 @@ import ``sluicegate.domain``) and ``sluicegate.stats`` can join the tree. It hol
     SluicegateError                    (error)
     ├── InvalidInput                   (invalid-input)            422, exit 2
     │   ├── MalformedDocument          (malformed-document)       400
+    │   │   └── UnsupportedMediaType   (unsupported-media-type)   415  api.documents
     │   ├── MissingRollbackPlan, MissingRiskAssessment, InvalidRiskMatrix
     │   ├── ProcessDefinitionError     (invalid-process)          domain.gates.errors
     │   ├── InvalidOverride            (invalid-override)         domain.gates.errors

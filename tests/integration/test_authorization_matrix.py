@@ -39,7 +39,7 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
         "/api/v1/tokens",
         {"json": {"name": "mine", "role": "viewer"}},
     ),
-    (Action.TOKEN_CREATE_OWN, "GET", "/api/v1/tokens", {}),
+    (Action.TOKEN_OWN, "GET", "/api/v1/tokens", {}),
     (
         Action.TOKEN_MANAGE,
         "POST",
@@ -98,6 +98,7 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
     ),
     (Action.RISK_MATRIX_WRITE, "PUT", "/api/v1/risk-matrix", {"json": "SEED_MATRIX"}),
     (Action.SETTINGS_WRITE, "PUT", "/api/v1/settings/priority-weights", {"json": {"value": 1}}),
+    (Action.SETTINGS_WRITE, "PUT", "/api/v1/settings/tokens", {"json": {"max_lifetime_days": 30}}),
     (Action.FLAG_READ, "GET", "/api/v1/flag-sets", {}),
     (Action.FLAG_READ, "GET", "/api/v1/flag-sets/shop/staging/revisions", {}),
     (Action.FLAG_READ, "GET", "/api/v1/sync/flag-sets/shop", {}),
@@ -354,3 +355,35 @@ def test_viewer_scoped_token_of_an_admin_acts_as_viewer(sqlite_harness: Harness)
         headers={"authorization": f"Bearer {viewer}"},
     )
     assert r.status_code == 403
+
+
+def test_a_token_minted_through_a_token_dies_with_it(sqlite_harness: Harness) -> None:
+    """Issue 11 §2: token A creates B through the API; B expires with A and is revoked with A."""
+    h = sqlite_harness
+    a = h.call("alice", "POST", "/api/v1/tokens", json={"name": "a", "expires_in_days": 2}).json()
+    as_a = {"authorization": f"Bearer {a['token']}"}
+    b = h.client.post("/api/v1/tokens", json={"name": "b"}, headers=as_a).json()
+    assert b["parent_id"] == a["id"]
+    assert b["expires_at"] == a["expires_at"]  # no default lifetime past its parent
+    r = h.client.post("/api/v1/tokens", json={"name": "c", "expires_in_days": 3}, headers=as_a)
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "expires_in_days"
+    r = h.client.post("/api/v1/tokens", json={"name": "d", "role": "reviewer"}, headers=as_a)
+    assert r.status_code == 403
+    assert h.call("alice", "POST", f"/api/v1/tokens/{a['id']}/revoke", json={}).status_code == 200
+    as_b = {"authorization": f"Bearer {b['token']}"}
+    r = h.client.get("/api/v1/me", headers=as_b)
+    assert r.status_code == 401
+    assert "revoked" in r.json()["detail"]
+    # Viewers do not issue their own tokens unless the token policy says so.
+    assert h.call("erin", "POST", "/api/v1/tokens", json={"name": "e"}).status_code == 403
+    assert h.call("erin", "GET", "/api/v1/tokens").status_code == 200
+    r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"self_service_role": "viewer"})
+    assert r.json() == {
+        "max_lifetime_days": 90,
+        "max_active_per_user": 20,
+        "self_service_role": "viewer",
+    }
+    assert h.call("erin", "POST", "/api/v1/tokens", json={"name": "e"}).status_code == 201
+    r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"max_lifetime_days": 366})
+    assert r.status_code == 422

@@ -38,7 +38,9 @@ def test_authenticate_refuses_missing_unknown_expired_and_revoked_tokens(
     with pytest.raises(Unauthenticated):
         identity.authenticate(service.deps, "sg_not-a-token")
     erin = service.ctx("erin")
-    short = identity.issue_token(service.deps, erin, name="short", expires_in_days=1)
+    short = identity.issue_token(
+        service.deps, service.ctx("alice"), name="short", expires_in_days=1
+    )
     assert short.secret.startswith(identity.TOKEN_PREFIX)
     assert identity.authenticate(service.deps, short.secret).token_id == short.record.id
     service.clock.advance(days=1)

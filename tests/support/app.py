@@ -147,9 +147,9 @@ def seed(settings: Settings, clock: FakeClock) -> tuple[Container, dict[str, str
         identity.create_user(
             deps, admin_ctx, username, username.title(), role, frozenset(domains), teams
         )
-        tokens[username] = identity.issue_token(
-            deps, admin_ctx, name="test", username=username
-        ).secret
+        # a local token (as `sluice demo` issues): no parent and no expiry, so that tests may move
+        # the clock by years without the directory's tokens running out
+        tokens[username] = identity.issue_local_token(deps, username, "test").secret
     return container, tokens
 
 

@@ -12,7 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate import __version__
 from sluicegate.api import problems
-from sluicegate.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from sluicegate.api.middleware import (
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    install_access_log_redaction,
+)
 from sluicegate.api.routes import audit, experiments, health, home, risk
 from sluicegate.api.routes import gates as gate_routes
 from sluicegate.api.routes import metrics as metric_routes
@@ -106,6 +110,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    install_access_log_redaction()
     problems.install(app)
     problem_schemas.install(app)
     home.install(app)

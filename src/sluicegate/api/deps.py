@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from sluicegate.api.documents import check_tree
 from sluicegate.bootstrap import Container
 from sluicegate.service.access.identity import authenticate
 from sluicegate.service.context import Deps, RequestContext
@@ -28,6 +29,10 @@ def context(request: Request) -> RequestContext:
     scheme, _, token = header.partition(" ")
     presented = token.strip() if scheme.lower() == "bearer" else None
     principal = authenticate(service_deps(request), presented)
+    # FastAPI parsed a JSON body before the dependencies ran; judge it only now, after the token.
+    body = getattr(request, "_json", None)
+    if body is not None:
+        check_tree(body)
     return RequestContext(principal, request_id=getattr(request.state, "request_id", None))
 
 

@@ -1,15 +1,23 @@
-"""ASGI middleware: request ids and request size limits (checked before the body is read)."""
+"""ASGI middleware: request ids and request size limits (checked before the body is read); and
+the access log's redaction of query strings."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyLimitMiddleware", "RequestIdMiddleware"]
+__all__ = [
+    "BodyLimitMiddleware",
+    "QueryRedactingFilter",
+    "RequestIdMiddleware",
+    "install_access_log_redaction",
+    "redact_query",
+]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -25,7 +33,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
@@ -99,3 +107,31 @@ class BodyLimitMiddleware:
 
 class _TooLarge(Exception):
     pass
+
+
+def redact_query(target: str) -> str:
+    """``/path?a=1&b=2`` -> ``/path?a=[redacted]&b=[redacted]``: names stay, values go."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    names = [part.split("=", 1)[0][:64] for part in query.split("&") if part]
+    return path + "?" + "&".join(f"{name}=[redacted]" for name in names)
+
+
+class QueryRedactingFilter(logging.Filter):
+    """Redact the query string of uvicorn's access log lines (``'%s - "%s %s HTTP/%s" %d'``,
+    the target third): a token, a targeting key or an e-mail address sent as a query
+    parameter never reaches the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True
+
+
+def install_access_log_redaction() -> None:
+    """Attach :class:`QueryRedactingFilter` to the ``uvicorn.access`` logger (once)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryRedactingFilter) for f in access.filters):
+        access.addFilter(QueryRedactingFilter())

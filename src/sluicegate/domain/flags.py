@@ -100,7 +100,7 @@ def check_change_request(current: ChangeRequestState, target: ChangeRequestState
 
 
 def validate_name(value: str, field: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise InvalidInput(
             f"invalid {field} {value!r}",
             errors=[FieldError(field, "2-63 characters: a-z, 0-9 and '-', not starting with '-'")],

@@ -72,7 +72,7 @@ class WebhookFormat(StrEnum):
 
 def validate_event_type(event_type: str) -> None:
     """Raise ``ValueError`` for a malformed event name (a programming error, not user input)."""
-    if not _EVENT_NAME.match(event_type):
+    if not _EVENT_NAME.fullmatch(event_type):
         raise ValueError(f"malformed event type {event_type!r}: use 'family.name'")
 
 

@@ -70,6 +70,7 @@ def test_access_payloads() -> None:
         "created_at": ISO,
         "expires_at": None,
         "revoked_at": ISO,
+        "parent_id": None,
     }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -86,6 +87,8 @@ api_tokens = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    # the token this one was issued through; revoking it revokes this one (migration 0009)
+    Column("parent_id", String(32), ForeignKey("api_tokens.id"), nullable=True, index=True),
 )
 
 
@@ -209,6 +212,7 @@ def _token(row: Row[Any]) -> TokenRecord:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        parent_id=row.parent_id,
     )
 
 
@@ -228,6 +232,7 @@ class SqlTokens:
                 created_at=token.created_at,
                 expires_at=token.expires_at,
                 revoked_at=token.revoked_at,
+                parent_id=token.parent_id,
             )
         )
 
@@ -253,6 +258,35 @@ class SqlTokens:
         self._conn.execute(
             update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=when)
         )
+
+    def revoke_descendants(self, token_id: str, when: datetime) -> list[str]:
+        t = api_tokens
+        found: list[str] = []
+        frontier = [token_id]
+        while frontier:
+            # every child, live or not: a revoked child may still have live children of its own
+            rows = self._conn.execute(
+                select(t.c.id, t.c.revoked_at).where(t.c.parent_id.in_(frontier))
+            ).all()
+            frontier = [r.id for r in rows]
+            found += [r.id for r in rows if r.revoked_at is None]
+        for start in range(0, len(found), 500):
+            chunk = found[start : start + 500]
+            self._conn.execute(update(t).where(t.c.id.in_(chunk)).values(revoked_at=when))
+        return found
+
+    def count_active(self, user_id: str, now: datetime) -> int:
+        t = api_tokens
+        query = (
+            select(func.count())
+            .select_from(t)
+            .where(
+                t.c.user_id == user_id,
+                t.c.revoked_at.is_(None),
+                or_(t.c.expires_at.is_(None), t.c.expires_at > now),
+            )
+        )
+        return int(self._conn.execute(query).scalar_one())
 
 
 def _jit(row: Row[Any]) -> JitRecord:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -9,7 +13,9 @@ from sqlalchemy.engine import make_url
 
 from sluicegate.adapters.db.walcheckpoint import FALLBACK_PAGES
 
-__all__ = ["AUDIT_LOCK_KEY", "build_engine", "normalize_url"]
+__all__ = ["AUDIT_LOCK_KEY", "build_engine", "normalize_url", "private_file"]
+
+log = logging.getLogger("sluicegate.db")
 
 #: The PostgreSQL advisory lock that serialises audit appends so the chain never forks.
 AUDIT_LOCK_KEY = 0x5175_6963_6567_6174 & 0x7FFF_FFFF_FFFF_FFFF
@@ -29,6 +35,9 @@ def build_engine(url: str, *, background_checkpoints: bool = False, **kwargs: An
     ``wal_autocheckpoint`` only as a far-off safety net."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database not in (None, "", ":memory:") and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine, background_checkpoints)
         return engine
@@ -56,3 +65,30 @@ def _configure_sqlite(engine: Engine, background_checkpoints: bool) -> None:
         # both read and then fail to upgrade; read-only units of work use a deferred BEGIN.
         readonly = conn.get_execution_options().get("sluice_readonly", False)
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` exist with mode 0600 before SQLite opens it.
+
+    SQLite creates its -wal and -shm files with the database file's mode, so the three are
+    private to the owner. An existing file that others may read is narrowed to 0600 (a warning
+    says so); one the process cannot change is left, with a warning.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            try:
+                path.chmod(0o600)
+                log.warning("narrowed %s from mode %o to 0600", path, mode)
+            except OSError as exc:
+                log.warning("%s has mode %o and cannot be narrowed to 0600: %s", path, mode, exc)
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists() and stat.S_IMODE(side.stat().st_mode) & 0o077:
+                side.chmod(0o600)
+        return
+    except FileNotFoundError:
+        return  # its folder does not exist: SQLite will refuse to open it and say so
+    os.close(fd)

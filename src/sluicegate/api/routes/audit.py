@@ -34,7 +34,7 @@ def page(
     actor: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[str | None, Query(max_length=40, description="ISO time, inclusive")] = None,
     until: Annotated[str | None, Query(max_length=40, description="ISO time, exclusive")] = None,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     flt = AuditFilter(entity_type, entity_id, actor, since, until, after_seq, limit)

@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
-from sluicegate.api.documents import parse_document
+from sluicegate.api.documents import MAX_ROW_INT, parse_document
 from sluicegate.api.schemas.experiments import Experiment, ExperimentList
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
+from sluicegate.domain.access.identity import ReviewerDomain
 from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.experiments.lifecycle import State
+from sluicegate.domain.experiments.proposal import Proposal
 from sluicegate.service import experiments as svc
+
+#: A version as an entity tag: 3, "3" or W/"3".
+IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,9}"?$'
 
 router = APIRouter(tags=["experiments"])
 
@@ -24,26 +30,35 @@ _PROPOSAL_BODY = {
         "required": True,
         "description": "An experiment proposal (docs/proposal.md), as JSON or YAML.",
         "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "application/yaml": {"schema": {"type": "string"}},
+            "application/json": {"schema": Proposal.model_json_schema()},
+            "application/yaml": {"schema": Proposal.model_json_schema()},
         },
     }
 }
 
 
 class ApprovalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    domain: str | None = None  # required for the intake sign-off (no stage)
+    # The intake sign-off (no stage) names its reviewer domain; a stage review names the stage.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["domain"], "properties": {"domain": {"type": "string"}}},
+                {"required": ["stage"], "properties": {"stage": {"type": "string"}}},
+            ]
+        },
+    )
+    domain: ReviewerDomain | None = None  # required for the intake sign-off (no stage)
     comment: Annotated[str, StringConstraints(max_length=2000)] = ""
-    stage: Annotated[str, StringConstraints(max_length=64)] | None = None
+    stage: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")] | None = None
     decision: Literal["approve", "reject"] = "approve"
 
 
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    to: str
+    to: State
     reason: Reason | None = None
-    expected_version: int | None = None
+    expected_version: Annotated[int, Field(ge=1, le=MAX_ROW_INT)] | None = None
 
 
 @router.get(
@@ -56,7 +71,7 @@ class TransitionIn(BaseModel):
 def list_experiments(
     deps: ServiceDeps,
     ctx: Ctx,
-    state: Annotated[str | None, Query(max_length=32)] = None,
+    state: Annotated[State | None, Query()] = None,
     team: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     items = svc.list_queue(deps, ctx, state=state, team=team)
@@ -100,7 +115,7 @@ def update(
     body: dict[str, Any],
     deps: ServiceDeps,
     ctx: Ctx,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: Annotated[str | None, Header(pattern=IF_MATCH_PATTERN)] = None,
     reason: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> dict[str, Any]:
     svc.update(deps, ctx, key, body, expected_version=_if_match(if_match), reason=reason)
@@ -156,7 +171,7 @@ def transition(
     request: Request,
     deps: ServiceDeps,
     ctx: Ctx,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: Annotated[str | None, Header(pattern=IF_MATCH_PATTERN)] = None,
 ) -> dict[str, Any]:
     expected = body.expected_version if body.expected_version is not None else _if_match(if_match)
     svc.transition(

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
-from sluicegate.api.documents import parse_document
+from sluicegate.api.documents import MAX_ROW_INT, parse_document
 from sluicegate.api.schemas.gates import (
     AppliedProcess,
     Decision,
@@ -33,6 +33,7 @@ from sluicegate.api.schemas.gates import (
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.gates import render_junit, render_sarif
+from sluicegate.domain.gates.evidence.dispatcher import EVIDENCE_KINDS
 from sluicegate.service import gates as svc
 from sluicegate.service.gates import evidence as evidence_svc
 from sluicegate.service.gates import processes as proc_svc
@@ -142,7 +143,7 @@ def show(
     name: str,
     deps: ServiceDeps,
     ctx: Ctx,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_ROW_INT)] = None,
 ) -> dict[str, Any]:
     return proc_svc.process_dict(proc_svc.show_process(deps, ctx, name, version))
 
@@ -158,8 +159,8 @@ def diff(
     request: Request,
     deps: ServiceDeps,
     ctx: Ctx,
-    from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to: Annotated[int | None, Query(ge=1)] = None,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ROW_INT)] = None,
+    to: Annotated[int | None, Query(ge=1, le=MAX_ROW_INT)] = None,
 ) -> dict[str, Any]:
     return proc_svc.diff_versions(deps, ctx, _runtime(request), name, from_, to)
 
@@ -198,7 +199,7 @@ def put_gate_setting(
 class MigrateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     process: Name
-    version: int | None = None
+    version: Annotated[int, Field(ge=1, le=MAX_ROW_INT)] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -287,7 +288,9 @@ async def add_evidence(
     request: Request,
     deps: ServiceDeps,
     ctx: Ctx,
-    kind: Annotated[str, Query(min_length=1, max_length=32)],
+    kind: Annotated[
+        str, Query(min_length=1, max_length=32, json_schema_extra={"enum": list(EVIDENCE_KINDS)})
+    ],
     filename: Annotated[str | None, Query(max_length=255)] = None,
 ) -> dict[str, Any]:
     data = await request.body()
@@ -361,7 +364,7 @@ def list_overrides(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
 
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Text = ""
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
 
 
 @router.post(

@@ -27,7 +27,7 @@ router = APIRouter(tags=["metrics"])
 log = logging.getLogger("sluicegate.jobs")
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-MetricName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+MetricName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_:][A-Za-z0-9_:.\-]{0,199}$")]
 LabelValue = Annotated[str, StringConstraints(max_length=svc.MAX_LABEL_VALUE)]
 Variant = Literal["baseline", "canary"]
 

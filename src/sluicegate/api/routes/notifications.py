@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
@@ -20,6 +20,8 @@ from sluicegate.api.schemas.notifications import (
 )
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.bootstrap import Container
+from sluicegate.domain.notifications import EVENT_TYPES, WebhookFormat
+from sluicegate.domain.text import check_label
 from sluicegate.service import notifications as svc
 
 __all__ = ["dispatch_loop", "router"]
@@ -27,23 +29,41 @@ __all__ = ["dispatch_loop", "router"]
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger("sluicegate.jobs")
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-EventPattern = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_label),
+]
+#: What the domain accepts ('*', an event type, or a family such as 'jit.*'), for the schema; the
+#: domain still checks, so that an unknown name gets an error listing the known ones.
+_EVENT_RE = "^(\\*|{types}|({families})\\.\\*)$".format(
+    types="|".join(t.replace(".", "\\.") for t in EVENT_TYPES),
+    families="|".join(sorted({t.split(".", 1)[0] for t in EVENT_TYPES})),
+)
+EventPattern = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    Field(json_schema_extra={"pattern": _EVENT_RE}),
+]
+
+
+#: An absolute http(s) URL with a host (the service checks the rest and names what is wrong).
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"
 
 
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)]
     events: Annotated[list[EventPattern], Field(min_length=1, max_length=50)]
-    format: str = "generic"
+    format: WebhookFormat = WebhookFormat.GENERIC
     active: bool = True
 
 
 class SubscriptionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)] | None = None
     events: Annotated[list[EventPattern], Field(min_length=1, max_length=50)] | None = None
     format: str | None = None
     active: bool | None = None
@@ -91,7 +111,7 @@ def create_subscription(body: SubscriptionIn, deps: ServiceDeps, ctx: Ctx) -> di
 def list_deliveries(
     deps: ServiceDeps,
     ctx: Ctx,
-    state: Annotated[str | None, Query(max_length=16)] = None,
+    state: Annotated[Literal["pending", "sending", "delivered", "dead"] | None, Query()] = None,
     subscription: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sluicegate.api.documents import parse_document
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.api.schemas.risk import PriorityWeights, RiskAssessment, RiskMatrix
 from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.experiments.proposal import RiskInput
 from sluicegate.service import experiments as exp_svc
 from sluicegate.service import risk as svc
 
@@ -29,9 +30,22 @@ def get_matrix(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"source": source, "matrix": dict(matrix.source)}
 
 
+_MATRIX_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The risk matrix as JSON or YAML (docs/risk-matrix.md).",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
 @router.put(
     "/risk-matrix",
     summary="Replace the risk matrix (admin; JSON or YAML body)",
+    openapi_extra=_MATRIX_BODY,
     response_model=RiskMatrix,
     response_model_exclude_unset=True,
     responses=problem_responses(*WRITE),
@@ -52,14 +66,14 @@ async def put_matrix(
     summary="Preview the assessment of three risk factors",
     response_model=RiskAssessment,
     response_model_exclude_unset=True,
-    responses=problem_responses(*LIST),
+    responses=problem_responses(*WRITE),
 )
-def assess(body: dict[str, Any], deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+def assess(body: RiskInput, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     from pydantic import ValidationError
 
     matrix, _ = svc.current_matrix(deps, ctx)
     try:
-        return svc.preview(matrix, body).to_dict()
+        return svc.preview(matrix, body.model_dump(mode="json")).to_dict()
     except ValidationError as exc:
         raise InvalidInput(
             "invalid risk factors",

@@ -74,7 +74,34 @@ def install(app: FastAPI) -> None:
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(schema.pop("$defs", {}))
         schemas["Problem"] = schema
+        _lift_defs(doc, schemas)
         app.openapi_schema = doc
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _lift_defs(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Move the ``$defs`` of hand-written request bodies (``model_json_schema()`` in
+    ``openapi_extra``) into the components, and point their ``#/$defs/X`` refs there: in an
+    OpenAPI document ``#/$defs`` resolves against the document root, where nothing is."""
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            defs = node.pop("$defs", None)
+            if isinstance(defs, dict):
+                for name, sub in defs.items():
+                    schemas.setdefault(name, rewrite(sub))
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                node["$ref"] = _REF.format(model=ref.removeprefix("#/$defs/"))
+            for key, value in node.items():
+                node[key] = rewrite(value)
+        elif isinstance(node, list):
+            return [rewrite(item) for item in node]
+        return node
+
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            if isinstance(op, dict) and "requestBody" in op:
+                op["requestBody"] = rewrite(op["requestBody"])

@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sluicegate.domain.errors import Forbidden
+from sluicegate.domain.errors import FieldError, Forbidden, InvalidInput
 
 __all__ = [
     "PERMISSIONS",
+    "TOKEN_MAX_DAYS",
     "Action",
     "Principal",
     "ReviewDecision",
     "ReviewerDomain",
     "Role",
+    "TokenPolicy",
     "authorize",
     "require_team",
     "role_allows",
@@ -65,6 +68,7 @@ class Action(StrEnum):
     USER_READ = "user:read"
     USER_WRITE = "user:write"
     TOKEN_CREATE_OWN = "token:create-own"  # noqa: S105 - an action name, not a secret
+    TOKEN_OWN = "token:own"  # noqa: S105 - list and revoke one's own tokens
     TOKEN_MANAGE = "token:manage"  # noqa: S105 - an action name, not a secret
     EXPERIMENT_READ = "experiment:read"
     EXPERIMENT_PROPOSE = "experiment:propose"
@@ -106,7 +110,9 @@ PERMISSIONS: Mapping[Action, Role] = {
     Action.TEAM_WRITE: Role.ADMIN,
     Action.USER_READ: Role.VIEWER,
     Action.USER_WRITE: Role.ADMIN,
-    Action.TOKEN_CREATE_OWN: Role.VIEWER,
+    # the default of TokenPolicy.self_service_role, which an admin may change
+    Action.TOKEN_CREATE_OWN: Role.CONTRIBUTOR,
+    Action.TOKEN_OWN: Role.VIEWER,
     Action.TOKEN_MANAGE: Role.ADMIN,
     Action.EXPERIMENT_READ: Role.VIEWER,
     Action.EXPERIMENT_PROPOSE: Role.CONTRIBUTOR,
@@ -182,3 +188,55 @@ def require_team(principal: Principal, team: str, what: str = "experiments") -> 
         f"{principal.username} is not a member of team {team!r}",
         hint=f"Contributors act on their own teams' {what}; ask an admin to add you.",
     )
+
+
+#: The longest lifetime any API token can have, whatever the policy says (days).
+TOKEN_MAX_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """The admin-set rules for API tokens (the ``token_policy`` setting).
+
+    ``max_lifetime_days`` is both the default lifetime of a new token and the longest one may ask
+    for; ``max_active_per_user`` caps the tokens a user holds that are neither revoked nor
+    expired; ``self_service_role`` is the lowest role that may issue tokens for itself.
+    """
+
+    max_lifetime_days: int = 90
+    max_active_per_user: int = 20
+    self_service_role: Role = PERMISSIONS[Action.TOKEN_CREATE_OWN]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_lifetime_days": self.max_lifetime_days,
+            "max_active_per_user": self.max_active_per_user,
+            "self_service_role": self.self_service_role.value,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> TokenPolicy:
+        """Validate a policy document; missing keys keep their defaults."""
+        default = cls()
+        errors: list[FieldError] = []
+        unknown = sorted(set(doc) - set(default.to_dict()))
+        errors += [FieldError(k, "unknown setting") for k in unknown]
+
+        def days(name: str, top: int, fallback: int) -> int:
+            value = doc.get(name, fallback)
+            if type(value) is not int or not 1 <= value <= top:
+                errors.append(FieldError(name, f"an integer from 1 to {top}"))
+                return fallback
+            return value
+
+        lifetime = days("max_lifetime_days", TOKEN_MAX_DAYS, default.max_lifetime_days)
+        cap = days("max_active_per_user", 1000, default.max_active_per_user)
+        role_name = doc.get("self_service_role", default.self_service_role.value)
+        try:
+            role = Role(role_name)
+        except ValueError:
+            errors.append(FieldError("self_service_role", f"one of {', '.join(Role)}"))
+            role = default.self_service_role
+        if errors:
+            raise InvalidInput("invalid token policy", errors=errors)
+        return cls(lifetime, cap, role)

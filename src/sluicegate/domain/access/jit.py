@@ -22,7 +22,11 @@ from enum import StrEnum
 from sluicegate.domain.access.identity import Principal, Role
 from sluicegate.domain.errors import FieldError, InvalidInput, InvalidTransition
 from sluicegate.domain.experiments.lifecycle import ACTIVE_STATES, State
-from sluicegate.domain.gates.durations import format_duration, parse_duration
+from sluicegate.domain.gates.durations import (
+    format_duration,
+    parse_duration,
+    seconds_to_timedelta,
+)
 
 __all__ = [
     "ELEVATABLE_ROLES",
@@ -89,7 +93,7 @@ def parse_request_duration(value: object, maximum: timedelta) -> timedelta:
         if isinstance(value, int):
             if value <= 0:
                 raise ValueError(f"{value} must be longer than zero")
-            duration = timedelta(seconds=value)
+            duration = seconds_to_timedelta(value)
         else:
             duration = parse_duration(value)
     except ValueError as exc:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -34,6 +35,7 @@ from sluicegate.domain.risk import (
     SystemCriticality,
     UserImpact,
 )
+from sluicegate.domain.text import check_label
 
 __all__ = [
     "KEY_PATTERN",
@@ -52,7 +54,11 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Short = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_label),
+]
 
 
 class Kind(StrEnum):
@@ -93,7 +99,7 @@ class SuccessCriterion(_Strict):
 
 
 class Budget(_Strict):
-    amount: Annotated[float, Field(ge=0)]
+    amount: Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 

@@ -123,7 +123,7 @@ def _zone(raw: Any, path: str) -> ZoneInfo:
 
 
 def _time(raw: Any, path: str) -> time:
-    match = _TIME_RE.match(raw) if isinstance(raw, str) else None
+    match = _TIME_RE.fullmatch(raw) if isinstance(raw, str) else None
     if match is None:
         raise ScheduleConfigError(f"{path}: {raw!r} is not a time 'HH:MM' (00:00-23:59)")
     return time(int(match.group(1)), int(match.group(2)))
@@ -174,7 +174,7 @@ def _window(raw: Any, path: str, zone: ZoneInfo) -> _Absolute | list[_Recurring]
             raise ScheduleConfigError(f"{path}.weekly: must have 'start' and 'end'")
         parts = []
         for key in ("start", "end"):
-            match = _WEEKLY_RE.match(str(weekly.get(key, "")).strip())
+            match = _WEEKLY_RE.fullmatch(str(weekly.get(key, "")).strip())
             if match is None:
                 got = weekly.get(key)
                 raise ScheduleConfigError(f"{path}.weekly.{key}: {got!r} is not 'Ddd HH:MM'")

@@ -113,7 +113,12 @@ class _Builder:
 
 def parse_yaml(text: str, source: str = "<process>") -> MarkedDocument:
     """Parse one YAML document; raise :class:`ProcessDefinitionError` with line and column."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters on construction (and raises a YAMLError for those
+        # YAML forbids), so construction is inside the try too.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise ProcessDefinitionError([DefinitionIssue("", f"YAML error: {exc}", None)]) from exc
     try:
         node = loader.get_single_node()
         if node is None:

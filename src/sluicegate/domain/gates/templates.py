@@ -130,7 +130,7 @@ def _substitute(
         return [_substitute(v, values, doc, (*path, i), issues) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
-    whole = _WHOLE.match(value)
+    whole = _WHOLE.fullmatch(value)
     if whole is not None:
         name = whole.group(1)
         if name not in values:

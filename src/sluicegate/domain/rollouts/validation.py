@@ -57,7 +57,7 @@ def _slug(value: object, path: str, errs: _Errors, *, required: bool = True) -> 
         if required:
             errs.add(path, "is required")
         return None
-    if not isinstance(value, str) or not _SLUG.match(value):
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
         errs.add(path, "must be a lower-case slug (a-z, 0-9, '-'; at most 63 characters)")
         return None
     return value
@@ -87,7 +87,7 @@ def _target(value: object, errs: _Errors) -> Target | None:
         if not isinstance(flag, str) or not flag.strip():
             errs.add("target.flag", "is required: the flag's key in the flag set")
         attribute = data.get("ring_attribute", "ring")
-        if not isinstance(attribute, str) or not _ATTRIBUTE.match(attribute):
+        if not isinstance(attribute, str) or not _ATTRIBUTE.fullmatch(attribute):
             errs.add("target.ring_attribute", "must be an evaluation-context attribute name")
         variants = [data.get("on_variant", "on"), data.get("off_variant", "off")]
         for name, v in zip(("on_variant", "off_variant"), variants, strict=True):

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sluicegate.domain.access.identity import Action, Principal, ReviewerDomain, Role, authorize
+from sluicegate.domain.access.identity import (
+    TOKEN_MAX_DAYS,
+    Action,
+    Principal,
+    ReviewerDomain,
+    Role,
+    TokenPolicy,
+    authorize,
+)
 from sluicegate.domain.errors import (
     Conflict,
     FieldError,
@@ -41,8 +49,10 @@ __all__ = [
     "list_tokens",
     "list_users",
     "revoke_token",
+    "set_token_policy",
     "team_dict",
     "token_dict",
+    "token_policy",
     "user_dict",
 ]
 
@@ -86,7 +96,45 @@ def token_dict(t: TokenRecord) -> dict[str, Any]:
         "created_at": t.created_at.isoformat(),
         "expires_at": t.expires_at.isoformat() if t.expires_at else None,
         "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        "parent_id": t.parent_id,
     }
+
+
+#: The settings row that holds the :class:`TokenPolicy`.
+TOKEN_POLICY_SETTING = "token_policy"  # noqa: S105 - a settings key, not a secret
+
+
+def _policy(uow: UnitOfWork) -> TokenPolicy:
+    stored = uow.settings.get(TOKEN_POLICY_SETTING)
+    return TokenPolicy() if stored is None else TokenPolicy.from_dict(stored)
+
+
+def token_policy(deps: Deps) -> TokenPolicy:
+    """The token policy in force: the admin's setting, else the defaults."""
+    with deps.uow(readonly=True) as uow:
+        return _policy(uow)
+
+
+def set_token_policy(deps: Deps, ctx: RequestContext, doc: object) -> TokenPolicy:
+    """Replace the token policy (admin); keys left out take their defaults."""
+    authorize(ctx.principal, Action.SETTINGS_WRITE)
+    if not isinstance(doc, dict):
+        raise InvalidInput("the token policy is an object", errors=[FieldError("body", "object")])
+    policy = TokenPolicy.from_dict(doc)
+    with deps.uow() as uow:
+        before = uow.settings.get(TOKEN_POLICY_SETTING)
+        uow.settings.put(TOKEN_POLICY_SETTING, policy.to_dict(), deps.clock.now())
+        record(
+            deps,
+            uow,
+            ctx,
+            AuditAction.SETTINGS_UPDATE,
+            "settings",
+            TOKEN_POLICY_SETTING,
+            before=before,
+            after=policy.to_dict(),
+        )
+    return policy
 
 
 def authenticate(deps: Deps, token: str | None) -> Principal:
@@ -144,6 +192,7 @@ def _issue(
     name: str,
     role: Role,
     expires_at: datetime | None,
+    parent_id: str | None = None,
 ) -> IssuedToken:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = TokenRecord(
@@ -155,6 +204,7 @@ def _issue(
         created_at=deps.clock.now(),
         expires_at=expires_at,
         revoked_at=None,
+        parent_id=parent_id,
     )
     uow.tokens.add(token, hash_token(secret))
     record(deps, uow, ctx, AuditAction.TOKEN_ISSUE, "token", token.id, after=token_payload(token))
@@ -262,34 +312,83 @@ def issue_token(
     username: str | None = None,
     expires_in_days: int | None = None,
 ) -> IssuedToken:
-    """Issue a token for yourself (any role, never above your own) or, as admin, for anyone."""
+    """Issue a token for yourself or, as admin, for anyone: a child of the presenting token.
+
+    The child's role is at most its user's and the presenting token's; it expires at the latest
+    with its parent and within the policy's maximum lifetime (which is also its default); it is
+    revoked with its parent; its user may hold at most the policy's number of active tokens.
+    """
     own = username is None or username == ctx.principal.username
-    authorize(ctx.principal, Action.TOKEN_CREATE_OWN if own else Action.TOKEN_MANAGE)
-    if expires_in_days is not None and not 1 <= expires_in_days <= deps.max_token_days:
+    if own:
+        authorize(ctx.principal, Action.TOKEN_OWN)
+    else:
+        authorize(ctx.principal, Action.TOKEN_MANAGE)
+    if expires_in_days is not None and not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
         raise InvalidInput(
             "token lifetime out of range",
-            errors=[FieldError("expires_in_days", f"must be 1..{deps.max_token_days}")],
+            errors=[FieldError("expires_in_days", f"must be 1..{TOKEN_MAX_DAYS}")],
         )
     with deps.uow() as uow:
+        policy = _policy(uow)
+        if own and not ctx.principal.role.at_least(policy.self_service_role):
+            raise Forbidden(
+                f"{ctx.principal.username} (role {ctx.principal.role}) may not issue tokens for "
+                f"themselves: the token policy allows role {policy.self_service_role} or higher",
+                hint="Ask an admin to issue one for you, or to change the token policy.",
+            )
+        if expires_in_days is not None and expires_in_days > policy.max_lifetime_days:
+            # valid on its face, refused by the policy in force: a conflict with server state
+            raise Conflict(
+                "token lifetime over the policy's maximum",
+                errors=[
+                    FieldError(
+                        "expires_in_days",
+                        f"at most {policy.max_lifetime_days} (the token policy's maximum)",
+                    )
+                ],
+            )
         user = uow.users.get_by_username(username or ctx.principal.username)
         if user is None:
             raise NotFound(f"user {username!r} not found")
         if user.disabled:
             raise Conflict(f"user {user.username!r} is disabled; its tokens would be refused")
-        ceiling = user.role if not own else ctx.principal.role
+        ceiling = ctx.principal.role if own else user.role
+        if not own and not ctx.principal.role.at_least(ceiling):
+            ceiling = ctx.principal.role
         wanted = role or ceiling
         if not ceiling.at_least(wanted):
             raise Forbidden(
                 f"cannot issue a {wanted} token: the ceiling is {ceiling}",
-                hint="A token's role can be at most its user's (and your token's) role.",
+                hint="A token's role can be at most its user's and the presenting token's role.",
             )
-        expires = deps.clock.now() + timedelta(days=expires_in_days) if expires_in_days else None
-        return _issue(deps, uow, ctx, user, name, wanted, expires)
+        now = deps.clock.now()
+        expires = now + timedelta(days=expires_in_days or policy.max_lifetime_days)
+        parent = uow.tokens.get(ctx.principal.token_id) if ctx.principal.token_id else None
+        if parent is not None and parent.expires_at is not None and parent.expires_at < expires:
+            if expires_in_days is not None:
+                raise Conflict(
+                    "a token cannot outlive the token that issues it",
+                    errors=[
+                        FieldError(
+                            "expires_in_days",
+                            f"the presenting token expires at {parent.expires_at.isoformat()}",
+                        )
+                    ],
+                )
+            expires = parent.expires_at
+        active = uow.tokens.count_active(user.id, now)
+        if active >= policy.max_active_per_user:
+            raise Conflict(
+                f"user {user.username!r} already holds {active} active tokens, the token "
+                f"policy's maximum ({policy.max_active_per_user})",
+                hint="Revoke a token you no longer use, or ask an admin to raise the cap.",
+            )
+        return _issue(deps, uow, ctx, user, name, wanted, expires, parent.id if parent else None)
 
 
 def list_tokens(deps: Deps, ctx: RequestContext, username: str | None = None) -> list[TokenRecord]:
     own = username is None or username == ctx.principal.username
-    authorize(ctx.principal, Action.TOKEN_CREATE_OWN if own else Action.TOKEN_MANAGE)
+    authorize(ctx.principal, Action.TOKEN_OWN if own else Action.TOKEN_MANAGE)
     with deps.uow(readonly=True) as uow:
         user = uow.users.get_by_username(username or ctx.principal.username)
         if user is None:
@@ -303,11 +402,12 @@ def revoke_token(deps: Deps, ctx: RequestContext, token_id: str, reason: str | N
         if token is None:
             raise NotFound(f"token {token_id!r} not found")
         own = token.user_id == ctx.principal.user_id
-        authorize(ctx.principal, Action.TOKEN_CREATE_OWN if own else Action.TOKEN_MANAGE)
+        authorize(ctx.principal, Action.TOKEN_OWN if own else Action.TOKEN_MANAGE)
         if token.revoked_at is not None:
             raise Conflict(f"token {token_id!r} is already revoked")
         now = deps.clock.now()
         uow.tokens.revoke(token_id, now)
+        children = uow.tokens.revoke_descendants(token_id, now)
         after = uow.tokens.get(token_id)
         assert after is not None
         record(
@@ -321,4 +421,17 @@ def revoke_token(deps: Deps, ctx: RequestContext, token_id: str, reason: str | N
             after=token_payload(after),
             reason=reason,
         )
+        for child_id in children:
+            revoked = uow.tokens.get(child_id)
+            assert revoked is not None
+            record(
+                deps,
+                uow,
+                ctx,
+                AuditAction.TOKEN_REVOKE,
+                "token",
+                child_id,
+                after=token_payload(revoked),
+                reason=f"revoked with the token {token_id} that issued it",
+            )
     return after

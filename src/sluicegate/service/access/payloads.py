@@ -47,6 +47,7 @@ def token_payload(t: TokenRecord) -> dict[str, Any]:
         "created_at": t.created_at.isoformat(),
         "expires_at": _iso(t.expires_at),
         "revoked_at": _iso(t.revoked_at),
+        "parent_id": t.parent_id,
     }
 
 

@@ -51,6 +51,8 @@ class TokenRecord:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    #: the token that issued this one (None: issued from a local command, as the first admin's)
+    parent_id: str | None = None
 
 
 class TeamRepository(Protocol):
@@ -75,6 +77,13 @@ class TokenRepository(Protocol):
     def find_by_hash(self, token_hash: str) -> TokenRecord | None: ...
     def list_for_user(self, user_id: str) -> list[TokenRecord]: ...
     def revoke(self, token_id: str, when: datetime) -> None: ...
+    def revoke_descendants(self, token_id: str, when: datetime) -> list[str]:
+        """Revoke every live token issued, directly or not, through ``token_id``; their ids."""
+        ...
+
+    def count_active(self, user_id: str, now: datetime) -> int:
+        """The user's tokens that are neither revoked nor expired at ``now``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

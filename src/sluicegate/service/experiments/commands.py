@@ -422,7 +422,7 @@ def _stage_review(
         raise InvalidInput(
             f"unknown decision {decision!r}", errors=[FieldError("decision", "approve or reject")]
         )
-    if not _STAGE_NAME.match(stage):
+    if not _STAGE_NAME.fullmatch(stage):
         raise InvalidInput(
             f"{stage!r} is not a stage name", errors=[FieldError("stage", "a lower-case slug")]
         )

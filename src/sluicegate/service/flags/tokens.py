@@ -179,6 +179,8 @@ def resolve_access(
     with deps.uow(readonly=True) as uow:
         if environment is None:
             known = uow.flags.environments(flag_set)
+            if not known:
+                raise NotFound(f"flag set {flag_set!r} not found")
             if len(known) != 1:
                 raise InvalidInput(
                     f"flag set {flag_set!r} exists in {len(known)} environments; name one",

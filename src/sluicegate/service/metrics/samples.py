@@ -63,7 +63,7 @@ def sample_dict(rec: MetricSampleRecord, experiment_key: str) -> dict[str, Any]:
 
 def _check(sample: SampleIn, path: str) -> list[FieldError]:
     errors = []
-    if not METRIC_NAME.match(sample.metric):
+    if not METRIC_NAME.fullmatch(sample.metric):
         errors.append(
             FieldError(
                 f"{path}.metric", "must match [A-Za-z_:][A-Za-z0-9_:.-]* (at most 200 characters)"
@@ -80,7 +80,7 @@ def _check(sample: SampleIn, path: str) -> list[FieldError]:
     if len(sample.labels) > MAX_LABELS:
         errors.append(FieldError(f"{path}.labels", f"at most {MAX_LABELS} labels"))
     for key, value in sample.labels.items():
-        if not LABEL_NAME.match(key) or key in ("experiment", "variant"):
+        if not LABEL_NAME.fullmatch(key) or key in ("experiment", "variant"):
             errors.append(
                 FieldError(
                     f"{path}.labels.{key}",

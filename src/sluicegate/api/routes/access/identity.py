@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.schemas.access.identity import (
@@ -15,17 +15,23 @@ from sluicegate.api.schemas.access.identity import (
     TeamList,
     Token,
     TokenList,
+    TokenPolicyOut,
     User,
     UserList,
 )
-from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
-from sluicegate.domain.access.identity import ReviewerDomain, Role
+from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
+from sluicegate.domain.access.identity import TOKEN_MAX_DAYS, ReviewerDomain, Role, TokenPolicy
 from sluicegate.domain.experiments.proposal import KEY_PATTERN
+from sluicegate.domain.text import check_label
 from sluicegate.service.access import identity as svc
 
 router = APIRouter(tags=["identity"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_label),
+]
 Slug = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 
 
@@ -50,7 +56,27 @@ class TokenIn(_Body):
     name: Name
     role: Role | None = None
     username: Slug | None = None
-    expires_in_days: Annotated[int, Field(ge=1)] | None = None
+    expires_in_days: (
+        Annotated[
+            int,
+            Field(
+                ge=1,
+                le=TOKEN_MAX_DAYS,
+                description="Default and upper bound: the token policy's max_lifetime_days; "
+                "never past the presenting token's expiry",
+            ),
+        ]
+        | None
+    ) = None
+
+
+_POLICY = TokenPolicy()
+
+
+class TokenPolicyIn(_Body):
+    max_lifetime_days: Annotated[int, Field(ge=1, le=TOKEN_MAX_DAYS)] = _POLICY.max_lifetime_days
+    max_active_per_user: Annotated[int, Field(ge=1, le=1000)] = _POLICY.max_active_per_user
+    self_service_role: Role = _POLICY.self_service_role
 
 
 class RevokeIn(_Body):
@@ -125,7 +151,7 @@ def create_user(body: UserIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     "/tokens",
     response_model=TokenList,
     response_model_exclude_unset=True,
-    responses=problem_responses(*LIST),
+    responses=problem_responses(*READ),
 )
 def list_tokens(
     deps: ServiceDeps, ctx: Ctx, username: Annotated[str | None, Query(max_length=64)] = None
@@ -161,3 +187,24 @@ def create_token(body: TokenIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
 )
 def revoke_token(token_id: str, body: RevokeIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return svc.token_dict(svc.revoke_token(deps, ctx, token_id, body.reason))
+
+
+@router.get(
+    "/settings/tokens",
+    summary="The token policy: maximum lifetime, per-user cap, who issues their own",
+    response_model=TokenPolicyOut,
+    responses=problem_responses(*READ),
+)
+def get_token_policy(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    del ctx  # any authenticated principal may read the policy it is held to
+    return svc.token_policy(deps).to_dict()
+
+
+@router.put(
+    "/settings/tokens",
+    summary="Replace the token policy (admin)",
+    response_model=TokenPolicyOut,
+    responses=problem_responses(*WRITE),
+)
+def put_token_policy(body: TokenPolicyIn, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return svc.set_token_policy(deps, ctx, body.model_dump(mode="json")).to_dict()

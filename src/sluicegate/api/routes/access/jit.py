@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.schemas.access.jit import JitRequest, JitRequestList
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.bootstrap import Container
+from sluicegate.domain.access.jit import JitState
 from sluicegate.service.access import jit as svc
 
 __all__ = ["expiry_loop", "router"]
@@ -30,8 +31,26 @@ class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     experiment: Short
     stage: Short
-    role: Short
-    duration: int | Short
+    role: Literal["contributor", "reviewer", "admin"]
+    # validated by the domain (one error naming "duration"); the schema documents the limits
+    duration: Annotated[
+        int | str,
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "integer", "minimum": 1, "maximum": 10**9},
+                    {
+                        # at least one part that is not zero
+                        "type": "string",
+                        "pattern": (
+                            "^([0-9]{1,9}[smhdw])*0{0,8}[1-9][0-9]{0,8}[smhdw]([0-9]{1,9}[smhdw])*$"
+                        ),
+                    },
+                ],
+                "description": "Whole seconds, or 30m, 2h, 1h30m; at most SLUICE_JIT_MAX_HOURS",
+            }
+        ),
+    ]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -80,7 +99,7 @@ def request_access(
 def list_requests(
     deps: ServiceDeps,
     ctx: Ctx,
-    state: Annotated[str | None, Query(max_length=16)] = None,
+    state: Annotated[JitState | None, Query()] = None,
     experiment: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     items = svc.list_requests(deps, ctx, state=state, experiment=experiment)

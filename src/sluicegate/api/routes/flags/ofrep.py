@@ -32,12 +32,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sluicegate.api.deps import ServiceDeps
+from sluicegate.api.documents import check_tree
 from sluicegate.api.problems import problem
 from sluicegate.api.routes.flags.runtime import bearer, etag_matches, runtime_for
 from sluicegate.api.schemas.flags.ofrep import BulkEvaluation, Evaluation, OfrepError, RateLimited
 from sluicegate.api.schemas.problems import problem_responses
 from sluicegate.domain.access.identity import Action
-from sluicegate.domain.errors import InvalidInput
+from sluicegate.domain.errors import InvalidInput, NotFound
 from sluicegate.flags import ErrorCode, Reason, Resolution
 from sluicegate.service import flags as svc
 
@@ -113,7 +114,18 @@ def _context(raw: bytes) -> tuple[dict[str, Any] | None, tuple[str, str] | None]
     targeting_key = context.get("targetingKey")
     if targeting_key is not None and not isinstance(targeting_key, str):
         return None, (ErrorCode.INVALID_CONTEXT.value, "context.targetingKey must be a string")
-    return context, None
+    return context, _unencodable(raw, body)
+
+
+def _unencodable(raw: bytes, body: dict[str, Any]) -> tuple[str, str] | None:
+    """A lone surrogate or NUL in the body, which only a ``\\u`` escape can smuggle in."""
+    if b"\\u" not in raw:
+        return None
+    try:
+        check_tree(body)
+    except InvalidInput as exc:
+        return ErrorCode.INVALID_CONTEXT.value, exc.message
+    return None
 
 
 def _success(key: str, result: Resolution) -> dict[str, Any]:
@@ -144,6 +156,10 @@ async def _prepare(
         )
     except InvalidInput as exc:
         return _failure(400, ErrorCode.GENERAL.value, f"{exc.message}. {exc.hint}", key)
+    except NotFound as exc:  # the named flag set does not exist in any environment
+        if key is None:
+            return _failure(400, ErrorCode.GENERAL.value, exc.message)
+        return _failure(404, ErrorCode.FLAG_NOT_FOUND.value, exc.message, key)
     retry = runtime_for(request.app).limiter.retry_after(access.rate_key)
     if retry is not None:
         return _json(

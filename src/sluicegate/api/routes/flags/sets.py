@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
-from sluicegate.api.documents import parse_document
+from sluicegate.api.documents import MAX_ROW_INT, parse_document
+from sluicegate.api.routes.experiments import IF_MATCH_PATTERN
 from sluicegate.api.routes.flags.runtime import runtime_for
 from sluicegate.api.schemas.flags.sets import (
     ChangeRequest,
@@ -28,11 +29,17 @@ from sluicegate.api.schemas.flags.sets import (
 )
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
+from sluicegate.domain.flags import NAME_PATTERN, ChangeRequestState
+from sluicegate.domain.text import check_label
 from sluicegate.service import flags as svc
 
 router = APIRouter(tags=["flags"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_label),
+]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 _BASE = "/flag-sets/{name}/{environment}"
 
@@ -50,9 +57,9 @@ class _Body(BaseModel):
 
 
 class FlagSetIn(_Body):
-    name: str
-    environment: str
-    owner_team: str
+    name: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+    environment: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+    owner_team: Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
     experiment: str | None = None
     policy: dict[str, Any] | None = None
     document: dict[str, Any] | None = None
@@ -65,7 +72,7 @@ class SettingsIn(_Body):
 
 
 class RollbackIn(_Body):
-    to: Annotated[int, Field(ge=1)]
+    to: Annotated[int, Field(ge=1, le=MAX_ROW_INT)]
     reason: Text | None = None
     apply_at: datetime | None = None
 
@@ -214,7 +221,7 @@ async def put_document(
     ctx: Ctx,
     reason: Annotated[str | None, Query(max_length=2000)] = None,
     apply_at: datetime | None = None,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: Annotated[str | None, Header(pattern=IF_MATCH_PATTERN)] = None,
 ) -> JSONResponse:
     document = await _document(request)
     expected = _if_match(if_match)
@@ -274,7 +281,11 @@ def history(
     responses=problem_responses(*READ),
 )
 def revision(
-    name: str, environment: str, number: int, deps: ServiceDeps, ctx: Ctx
+    name: str,
+    environment: str,
+    number: Annotated[int, Path(ge=1, le=MAX_ROW_INT)],
+    deps: ServiceDeps,
+    ctx: Ctx,
 ) -> dict[str, Any]:
     rev = svc.get_revision(deps, ctx, name, environment, number)
     return svc.revision_dict(rev, document=True)
@@ -312,7 +323,7 @@ def list_requests(
     environment: str,
     deps: ServiceDeps,
     ctx: Ctx,
-    state: Annotated[str | None, Query(max_length=16)] = None,
+    state: Annotated[ChangeRequestState | None, Query()] = None,
 ) -> dict[str, Any]:
     items = svc.list_change_requests(deps, ctx, name, environment, state)
     return {"items": [svc.change_request_dict(cr) for cr in items]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from sluicegate.api.schemas import Schema
@@ -13,6 +15,7 @@ __all__ = [
     "TeamList",
     "Token",
     "TokenList",
+    "TokenPolicyOut",
     "User",
     "UserList",
 ]
@@ -62,6 +65,17 @@ class Token(Schema):
     created_at: str
     expires_at: str | None
     revoked_at: str | None
+    parent_id: str | None = Field(
+        None, description="The token this one was issued through; it is revoked with it"
+    )
+
+
+class TokenPolicyOut(Schema):
+    max_lifetime_days: int = Field(description="Default and maximum lifetime of a new token")
+    max_active_per_user: int = Field(description="Active (unrevoked, unexpired) tokens per user")
+    self_service_role: Literal["viewer", "contributor", "reviewer", "admin"] = Field(
+        description="The lowest role that may issue tokens for itself"
+    )
 
 
 class TokenList(Schema):
