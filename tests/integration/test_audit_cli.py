@@ -1,0 +1,145 @@
+"""``sluice audit verify`` as a user runs it: on an export (``--file``), on the database, and
+against a published tree head (``--against``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.support.app import Harness
+from typer.testing import CliRunner, Result
+
+from sluicegate.cli.main import app
+
+
+@pytest.fixture
+def exported(sqlite_harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An export with a checkpoint, the pinned key in ``pem``, and the head published."""
+    h = sqlite_harness
+    settings = h.container.settings
+    for name in [n for n in __import__("os").environ if n.startswith("SLUICE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("SLUICE_HOME", str(settings.home))
+    monkeypatch.setenv("SLUICE_DATABASE_URL", settings.url)
+    assert h.call("admin", "POST", "/api/v1/audit/checkpoints").status_code == 201
+    h.container.heads.run(h.container.deps)
+    r = h.call("admin", "GET", "/api/v1/audit/export")
+    assert r.status_code == 200
+    path = tmp_path / "audit.jsonl"
+    path.write_text(r.text)
+    (tmp_path / "audit.pem").write_text(settings.trusted_keys_file.read_text())
+    return path
+
+
+def _verify(*args: str) -> Result:
+    return CliRunner().invoke(app, ["audit", "verify", *args])
+
+
+def _file(path: Path, *args: str) -> Result:
+    return _verify("--file", str(path), "--public-key", str(path.with_name("audit.pem")), *args)
+
+
+def _events(path: Path) -> list[dict[str, object]]:
+    return [d for d in map(json.loads, path.read_text().splitlines()) if "seq" in d]
+
+
+def _rewrite(path: Path, seq: int, change: dict[str, object], drop: str | None = None) -> None:
+    lines = []
+    for line in path.read_text().splitlines():
+        doc = json.loads(line)
+        if doc.get("seq") == seq:
+            if drop:
+                doc.pop(drop)
+            doc.update(change)
+        lines.append(json.dumps(doc))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_an_intact_export_verifies_against_the_published_head(
+    exported: Path, sqlite_harness: Harness
+) -> None:
+    head = sqlite_harness.container.settings.head_file
+    result = _file(exported, "--against", str(head))
+    assert result.exit_code == 0, result.output
+    assert "audit ledger OK" in result.stdout
+    assert "RFC 6962 consistency proof verified" in result.stdout
+    assert any('"key"' in line for line in exported.read_text().splitlines()[:1])
+
+
+def test_a_renamed_field_is_a_verification_failure_naming_sequence_and_field(
+    exported: Path,
+) -> None:
+    """Issue 12, 1.3: this printed ``KeyError: 'actor'`` with exit 1."""
+    seq = int(_events(exported)[4]["seq"])  # type: ignore[call-overload]
+    actor = _events(exported)[4]["actor"]
+    _rewrite(exported, seq, {"actor_name": actor}, drop="actor")
+    result = _file(exported)
+    assert result.exit_code == 3, result.output
+    assert f"FAILED at sequence {seq}" in result.stderr
+    assert "field 'actor' is missing" in result.stderr
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+    report = json.loads(_file(exported, "--json").stdout)
+    assert report["ok"] is False
+    assert report["first_bad_seq"] == seq
+    assert "field 'actor' is missing" in report["problem"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"seq": "5"}, "'seq' must be int"), ({"before": None, "reason": 7}, "'reason' must be str")],
+)
+def test_mistyped_fields_fail_verification(
+    exported: Path, change: dict[str, object], field: str
+) -> None:
+    _rewrite(exported, 5, change)
+    result = _file(exported)
+    assert result.exit_code == 3, result.output
+    assert field in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_truncated_export_fails_against_the_published_head(
+    exported: Path, sqlite_harness: Harness
+) -> None:
+    lines = exported.read_text().splitlines()
+    exported.write_text("\n".join(lines[:-3]) + "\n")  # the checkpoint and the last two events
+    head = sqlite_harness.container.settings.head_file
+    assert _file(exported).exit_code == 0  # a shorter log is a consistent log by itself
+    result = _file(exported, "--against", str(head), "--json")
+    assert result.exit_code == 3
+    report = json.loads(result.stdout)
+    assert "were removed" in report["problem"]
+    assert report["against"]["consistent"] is False
+
+
+def test_a_bad_head_file_is_a_usage_error_naming_the_field(
+    exported: Path, tmp_path: Path, sqlite_harness: Harness
+) -> None:
+    head = json.loads(sqlite_harness.container.settings.head_file.read_text())
+    del head["root"]
+    bad = tmp_path / "head.json"
+    bad.write_text(json.dumps(head))
+    result = _file(exported, "--against", str(bad))
+    assert result.exit_code == 2
+    assert "field 'root' is missing" in result.stderr
+
+
+def test_database_verification_reads_the_pinned_keys_and_refuses_without_them(
+    exported: Path, sqlite_harness: Harness
+) -> None:
+    head = sqlite_harness.container.settings.head_file
+    result = _verify("--json", "--against", str(head))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["against"]["consistent"] is True
+    assert report["root"] == json.loads(head.read_text())["root"]
+
+    sqlite_harness.container.settings.trusted_keys_file.unlink()
+    result = _verify()
+    assert result.exit_code == 2
+    assert "no trust anchor" in result.stderr
+    result = _verify("--public-key", str(exported.with_name("audit.pem")))
+    assert result.exit_code == 0, result.output
