@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
@@ -69,10 +70,20 @@ def _print_diff(diff: dict[str, Any]) -> None:
             out.print(f"[yellow]~ {section}[/]")
 
 
+def _print_findings(findings: list[dict[str, Any]]) -> None:
+    """Problems accepted with the document (the flag set warns, or they were there before)."""
+    for f in findings:
+        tag = "new" if f.get("new") else "existing"
+        where = escape(f["pointer"] or "/")
+        err.print(f"[yellow]warning[/] ({tag}) {where}: {escape(f['reason'])} -> {f['effect']}")
+
+
 def _report(result: dict[str, Any], as_json: bool) -> None:
     """Print a write's outcome; a change request awaiting approval exits 5 (pending)."""
     if as_json:
         emit_json(result)
+    else:
+        _print_findings(result.get("findings", []))
     fs = result["flag_set"]
     where = f"{fs['name']}/{fs['environment']}"
     if result["outcome"] == "revised":
@@ -151,6 +162,51 @@ def create(
         body.update({k: v for k, v in {"experiment": experiment, "reason": reason}.items() if v})
         result = client.request("POST", "/api/v1/flag-sets", json=body)
     _report(result, as_json)
+
+
+@app.command("policy")
+def policy(
+    name: str,
+    env: Env,
+    findings: Annotated[
+        str | None,
+        typer.Option(help="New problems in a written document: refuse or warn (admin to relax)."),
+    ] = None,
+    require_approval: Annotated[
+        bool | None,
+        typer.Option("--require-approval/--no-require-approval", help="Four-eyes approval."),
+    ] = None,
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or change a flag set's policy (approval, and what writes do with new findings)."""
+    with client_session(as_json) as client:
+        current = client.request("GET", _base(name, env))
+        changes = {
+            key: value
+            for key, value in {"findings": findings, "require_approval": require_approval}.items()
+            if value is not None
+        }
+        if changes:
+            params = {"reason": reason} if reason else {}
+            current = client.request(
+                "PATCH",
+                _base(name, env),
+                json={"policy": {**(current.get("policy") or {}), **changes}},
+                params=params,
+            )
+    shown = {
+        "policy": current.get("policy") or {},
+        "requires_approval": current["requires_approval"],
+        "findings": current["findings"],
+    }
+    if as_json:
+        emit_json(shown)
+        return
+    out.print(
+        f"{name}/{env}: approval {'required' if shown['requires_approval'] else 'not required'}, "
+        f"new findings {'refused' if shown['findings'] == 'refuse' else 'accepted with warnings'}"
+    )
 
 
 @app.command("get")
@@ -277,6 +333,9 @@ def diff(
         return
     out.print(result["summary"])
     _print_diff(result["diff"])
+    _print_findings(result.get("findings", []))
+    if result.get("refused"):
+        err.print("applying it would be refused: the flag set refuses new problems")
 
 
 @app.command("history")

@@ -16,6 +16,7 @@ whole tree is drawn in the docstring of ``sluicegate.errors``. This module's par
     │   └── InvalidRiskMatrix     (invalid-risk-matrix)
     ├── NotFound              (not-found)
     ├── Conflict              (conflict: optimistic-concurrency or uniqueness)
+    │   └── StageNotReached       (stage-not-reached: the change needs a later lifecycle stage)
     ├── InvalidTransition     (invalid-transition)
     ├── ApprovalRequired      (approvals-missing)
     ├── SelfApproval          (self-approval)
@@ -44,6 +45,7 @@ __all__ = [
     "NotFound",
     "SelfApproval",
     "SluicegateError",
+    "StageNotReached",
     "Unauthenticated",
     "Unavailable",
 ]
@@ -82,6 +84,13 @@ class NotFound(SluicegateError):
 class Conflict(SluicegateError):
     code = "conflict"
     default_hint = "Fetch the current version and retry your change on top of it."
+
+
+class StageNotReached(Conflict):
+    """The experiment has not reached the stage that the change needs (a rollout's target)."""
+
+    code = "stage-not-reached"
+    default_hint = "Move the experiment through its stages first (`sluice experiment show KEY`)."
 
 
 class InvalidTransition(SluicegateError):

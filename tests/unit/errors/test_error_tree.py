@@ -24,6 +24,7 @@ INTERNAL: dict[str, str] = {
     "sluicegate.domain.audit.export.MalformedRecord": (
         "a malformed export line: reported as a failed verification (exit 3), not as an error"
     ),
+    "sluicegate.flags.errors.InvalidRule": "an unparsable rule; the engine answers PARSE_ERROR",
 }
 #: Abstract classes that share their code with the concrete class they stand for.
 SHARED_CODE = {"sluicegate.domain.gates.errors.GateBlocked": "never raised as itself"}
