@@ -64,6 +64,7 @@ __all__ = [
     "Settings",
     "build",
     "default_risk_matrix_path",
+    "pinned_verifier",
     "prepare",
 ]
 
@@ -271,16 +272,7 @@ class Container:
     def verifier(self) -> Ed25519Verifier:
         """Trust the keys pinned in the trusted-keys file, never a key found only in the
         database (those count only when a trusted key endorses them)."""
-        path = self.settings.trusted_keys_file
-        if not path.exists():
-            raise MissingTrustAnchor(
-                f"no trust anchor: {path} does not exist "
-                f"(set {Settings.variable('audit_trusted_keys_file')}, or pass --public-key)"
-            )
-        try:
-            return Ed25519Verifier(read_public_keys(path))
-        except (OSError, ValueError) as exc:
-            raise MissingTrustAnchor(f"cannot read the trusted keys {path}: {exc}") from None
+        return pinned_verifier(self.settings)
 
     def webhook_sender(self) -> HttpxWebhookSender:
         """The HTTP client of the webhook dispatcher, made on first use and closed by close()."""
@@ -373,6 +365,24 @@ def build(
         wal_checkpointer=checkpointer,
         heads=HeadPublication(_head_publishers(settings)),
     )
+
+
+def pinned_verifier(settings: Settings) -> Ed25519Verifier:
+    """A verifier that trusts the keys of the trusted-keys file (``SLUICE_AUDIT_TRUSTED_KEYS``).
+
+    It reads configuration only, never the database, so ``sluice audit verify --file`` on an
+    auditor's machine uses the same anchor as a verification on the server host.
+    """
+    path = settings.trusted_keys_file
+    if not path.exists():
+        raise MissingTrustAnchor(
+            f"no trust anchor: {path} does not exist "
+            f"(set {Settings.variable('audit_trusted_keys_file')}, or pass --public-key)"
+        )
+    try:
+        return Ed25519Verifier(read_public_keys(path))
+    except (OSError, ValueError) as exc:
+        raise MissingTrustAnchor(f"cannot read the trusted keys {path}: {exc}") from None
 
 
 def _head_publishers(settings: Settings) -> list[HeadPublisher]:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -87,8 +86,8 @@ def _writer(base: str, token: str, prefix: str, acked: list[str], stop: threadin
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "state"
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "state"
 
 
 def _verify(home: Path, heads: list[Checkpoint]) -> int:
@@ -161,8 +160,16 @@ def test_kill_9_rounds_lose_no_acknowledged_write_and_the_ledger_verifies(
         missing = sorted(set(acked) - present)
         assert not missing, f"{len(missing)} acknowledged writes lost: {missing[:10]}"
         verify = subprocess.run(
-            [sys.executable, "-m", "sluicegate", "audit", "verify", "--json"]
-            + ["--against", str(home / "audit-head.json")],
+            [
+                sys.executable,
+                "-m",
+                "sluicegate",
+                "audit",
+                "verify",
+                "--json",
+                "--against",
+                str(home / "audit-head.json"),
+            ],
             env=env,
             capture_output=True,
             text=True,

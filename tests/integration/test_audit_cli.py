@@ -134,7 +134,8 @@ def test_database_verification_reads_the_pinned_keys_and_refuses_without_them(
     result = _verify("--json", "--against", str(head))
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["ok"] and report["against"]["consistent"] is True
+    assert report["ok"]
+    assert report["against"]["consistent"] is True
     assert report["root"] == json.loads(head.read_text())["root"]
 
     sqlite_harness.container.settings.trusted_keys_file.unlink()

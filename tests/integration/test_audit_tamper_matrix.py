@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from tests.support.app import FakeClock
+from tests.support.ledger import attack, sql
 
 from sluicegate.adapters.signing import Ed25519Signer, Ed25519Verifier, rotation_statement
 from sluicegate.bootstrap import Container, Settings, prepare
@@ -34,7 +35,6 @@ from sluicegate.service import audit as svc
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, RequestContext
 
-TABLES = ("audit_events", "audit_checkpoints", "audit_keys")
 NO_COVERAGE = CoveragePolicy(every_events=0, every_seconds=0)
 CTX = RequestContext(SYSTEM, actor_override="test:writer", request_id="req-1")
 
@@ -110,37 +110,12 @@ def _verify(
 # --- the attacker -------------------------------------------------------------------------------
 
 
-def _triggers(conn: Connection, *, enable: bool) -> None:
-    for table in TABLES:
-        if conn.dialect.name == "postgresql":
-            conn.execute(
-                text(f"ALTER TABLE {table} {'ENABLE' if enable else 'DISABLE'} TRIGGER USER")
-            )
-            continue
-        for verb in ("UPDATE", "DELETE"):
-            name = f"{table}_no_{verb.lower()}"
-            if enable:
-                conn.execute(
-                    text(
-                        f"CREATE TRIGGER {name} BEFORE {verb} ON {table} BEGIN SELECT "
-                        f"RAISE(ABORT, '{table} is append-only (audit ledger)'); END"
-                    )
-                )
-            else:
-                conn.execute(text(f"DROP TRIGGER {name}"))
-
-
 def _attack(c: Container, *statements: tuple[str, dict[str, Any]]) -> None:
     """Switch the append-only triggers off, run the statements, switch them back on."""
-    with c.engine.begin() as conn:
-        _triggers(conn, enable=False)
-        for sql, params in statements:
-            conn.execute(text(sql), params)
-        _triggers(conn, enable=True)
+    attack(c.engine, *statements)
 
 
-def _sql(sql: str, **params: Any) -> tuple[str, dict[str, Any]]:
-    return sql, params
+_sql = sql
 
 
 def _rows(c: Container) -> list[dict[str, Any]]:
@@ -351,7 +326,8 @@ def test_the_consistency_proof_alone_catches_truncation_and_rewrites(
     """With the coverage rules off, the published head still catches what they would."""
     _truncate_tail(ledger)
     report = _verify(ledger, head, policy=NO_COVERAGE)
-    assert report.against is not None and report.against["consistent"] is False
+    assert report.against is not None
+    assert report.against["consistent"] is False
     assert "events 21..25 were removed" in (report.problem or "")
 
 
@@ -372,7 +348,8 @@ def test_a_rewrite_fails_the_consistency_proof_even_if_its_key_were_trusted(
     report = _verify(ledger, head, trust=trust)
     assert not report.ok
     assert "does not extend the published head" in (report.problem or ""), report.problem
-    assert report.against is not None and report.against["consistent"] is False
+    assert report.against is not None
+    assert report.against["consistent"] is False
 
 
 def test_the_undetectable_case_needs_the_private_key_and_stays_after_the_last_head(
@@ -417,10 +394,11 @@ def test_the_undetectable_case_needs_the_private_key_and_stays_after_the_last_he
     )
     assert _verify(ledger, None).ok
     report = _verify(ledger, head)
-    assert not report.ok and "does not extend the published head" in (report.problem or "")
+    assert not report.ok
+    assert "does not extend the published head" in (report.problem or "")
 
 
-# --- keys -------------------------------------------------------------------------------------------
+# --- keys -----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -460,11 +438,13 @@ def test_rotation_by_signed_statement_keeps_verifying_and_retires_the_old_key(
     ctx = RequestContext(SYSTEM, actor_override="system:rotate-key")
     record_ = svc.rotate_key(ledger.deps, ctx, old, new, statement, lambda: os.replace(tmp, path))
     assert record_.endorsed_by == old.key_id
-    assert ledger.signer is not None and ledger.signer.key_id == new.key_id  # reloaded
+    assert ledger.signer is not None
+    assert ledger.signer.key_id == new.key_id
     _write(ledger, clock, 12, start=200)  # a checkpoint at 30 and 40 by count, by the new key
     report = _verify(ledger, head)  # only the old key is pinned: trust follows the statement
     assert report.ok, report.problem
-    assert report.last_checkpoint is not None and report.last_checkpoint.key_id == new.key_id
+    assert report.last_checkpoint is not None
+    assert report.last_checkpoint.key_id == new.key_id
 
     # The retired key signs a head beyond the hand-over (size 26): not trusted.
     last = report.last_checkpoint
@@ -511,5 +491,7 @@ def test_the_published_head_file_is_private_and_holds_the_newest_head(
 ) -> None:
     _write(ledger, clock, 2, start=500)
     newer = _publish(ledger)
-    assert newer.tree_size == 27 and newer.tree_size > head.tree_size
-    assert _verify(ledger, head).ok and _verify(ledger, newer).ok
+    assert newer.tree_size == 27
+    assert newer.tree_size > head.tree_size
+    assert _verify(ledger, head).ok
+    assert _verify(ledger, newer).ok

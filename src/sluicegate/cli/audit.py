@@ -95,20 +95,13 @@ def _verify_database(trust: Any, policy: Any, against: Any) -> Any:
 
     container = _container()
     try:
-        verifier = trust if trust is not None else container.verifier()
         show = sys.stderr.isatty()
 
         def progress(n: int) -> None:
             if show:
                 err.print(f"verified {n:,} events...", end="\r")
 
-        return svc.verify(
-            container.deps,
-            verifier,
-            progress,
-            policy=policy if policy is not None else container.settings.coverage(),
-            against=against,
-        )
+        return svc.verify(container.deps, trust, progress, policy=policy, against=against)
     finally:
         container.close()
 
@@ -155,7 +148,11 @@ def verify(
     ] = None,
     public_key: Annotated[
         list[Path] | None,
-        typer.Option("--public-key", help="Trusted checkpoint public key (PEM); repeatable."),
+        typer.Option(
+            "--public-key",
+            help="Trusted checkpoint public key(s) (PEM); repeatable. Default: the trusted-keys "
+            "file SLUICE_AUDIT_TRUSTED_KEYS ($SLUICE_HOME/audit-trusted-keys.pem).",
+        ),
     ] = None,
     against: Annotated[
         Path | None,
@@ -188,20 +185,16 @@ def verify(
 
     Without --file it reads the database named by SLUICE_DATABASE_URL (default: the SQLite file
     under SLUICE_HOME). Keys are trusted only when pinned outside the database: --public-key, or
-    else the trusted-keys file (SLUICE_AUDIT_TRUSTED_KEYS); a key found only in the database
-    fails verification unless a trusted key endorsed it. With --file, --public-key is required.
-    --against proves with an RFC 6962 consistency proof that the log extends a head published
-    earlier, which detects truncation and a rewrite of the whole log.
+    else the trusted-keys file of the configuration (SLUICE_AUDIT_TRUSTED_KEYS, default
+    $SLUICE_HOME/audit-trusted-keys.pem); a key found only in the database fails verification
+    unless a trusted key endorsed it by a signed rotation statement. --against proves with an
+    RFC 6962 consistency proof that the log extends a head published earlier, which detects
+    truncation and a rewrite of the whole log. Exit 0 when it verifies, 3 when it does not
+    (naming the first bad sequence or the gap), 2 for bad options or no trust anchor.
     """
-    keys = public_key or []
     with guard(as_json):
-        if file is not None and not keys:
-            raise CliError(
-                "--file needs --public-key (the trust anchor)",
-                ExitCode.USAGE,
-                hint="Export it with `sluice audit public-key > audit.pem`.",
-            )
-        trust = _trust(keys) if keys else None
+        trust, source = _trust(public_key or [])
+        pinned = sorted(trust.pinned)  # before admit() adds the keys they endorse
         policy = _policy(checkpoint_every, checkpoint_interval)
         head = _read_head(against) if against is not None else None
         report = (
@@ -209,20 +202,27 @@ def verify(
             if file is not None
             else _verify_database(trust, policy, head)
         )
-    _report(report, as_json)
+    _report(report, as_json, {"source": source, "pinned": pinned})
 
 
-def _trust(keys: list[Path]) -> Any:
+def _trust(keys: list[Path]) -> tuple[Any, str]:
+    """The verifier of the pinned keys and where they came from: --public-key, or else the
+    trusted-keys file of the configuration. Never the database."""
     from sluicegate.adapters.signing import Ed25519Verifier, read_public_keys
+    from sluicegate.bootstrap import Settings, pinned_verifier
 
+    if not keys:
+        settings = Settings.from_env()
+        return pinned_verifier(settings), str(settings.trusted_keys_file)
     pems: list[str] = []
     for path in keys:
         try:
             pems.extend(read_public_keys(path))
         except (OSError, ValueError) as exc:
-            raise CliError(f"--public-key {path}: {exc}", ExitCode.USAGE) from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise CliError(f"--public-key {path}: {reason}", ExitCode.USAGE) from None
     try:
-        return Ed25519Verifier(pems)
+        return Ed25519Verifier(pems), ", ".join(str(k) for k in keys)
     except ValueError as exc:
         raise CliError(f"--public-key: {exc}", ExitCode.USAGE) from None
 
@@ -240,19 +240,40 @@ def _policy(every: int | None, interval: float | None) -> Any:
     return policy
 
 
-def _report(report: Any, as_json: bool) -> None:
-    if as_json:
-        emit_json(report.to_dict())
-    if not report.ok:
-        where = (
-            f"at sequence {report.first_bad_seq}" if report.first_bad_seq is not None else "(keys)"
+def _hint(problem: str) -> str:
+    """What to do about a failed verification, by the kind of problem."""
+    if "checkpoints are missing" in problem:
+        return (
+            "Checkpoints were deleted, or the log was written with other checkpoint settings: "
+            "pass --checkpoint-every / --checkpoint-interval with the largest values it was "
+            "ever written with. Then verify --against a published head."
         )
+    if "published head" in problem:
+        return (
+            "The log does not extend a head published outside the database: events were "
+            "removed or rewritten. Restore from a verified backup and investigate who wrote to "
+            "the database."
+        )
+    if problem.startswith("audit key") or "not pinned" in problem:
+        return (
+            "audit_keys holds a key that the pinned keys do not vouch for. Keys rotate only by "
+            "`sluice audit rotate-key`; an inserted key is evidence of tampering."
+        )
+    return "Restore from a verified backup and investigate who wrote to the database."
+
+
+def _report(report: Any, as_json: bool, trust: dict[str, Any]) -> None:
+    if as_json:
+        emit_json({**report.to_dict(), "trust": trust})
+    if not report.ok:
+        problem = report.problem or "unknown problem"
+        where = f" at sequence {report.first_bad_seq}" if report.first_bad_seq is not None else ""
         fail(
             CliError(
-                f"audit ledger verification FAILED {where}: {report.problem}",
+                f"audit ledger verification FAILED{where}: {problem}",
                 ExitCode.DENIED,
                 code="audit-verification-failed",
-                hint="Restore from a verified backup and investigate who wrote to the database.",
+                hint=_hint(problem),
             ),
             False,
         )
@@ -267,6 +288,8 @@ def _report(report: Any, as_json: bool) -> None:
             f"audit ledger OK: {report.count:,} events, "
             f"{report.checkpoints_verified} checkpoint(s) verified; {cp}"
         )
+        keys = ", ".join(trust["pinned"])
+        out.print(f"trusted keys pinned in {trust['source']}: {keys}", highlight=False)
         if report.against is not None:
             out.print(
                 f"extends the published head at size {report.against['tree_size']} "
@@ -340,18 +363,19 @@ def _rotate() -> Any:
     import tempfile
 
     from sluicegate.adapters.signing import Ed25519Signer, rotation_statement
+    from sluicegate.bootstrap import Settings
     from sluicegate.service import audit as svc
     from sluicegate.service.context import SYSTEM, RequestContext
 
+    path = Settings.from_env().key_file
+    if not path.exists():  # before build(), which would create SLUICE_HOME and a database
+        raise CliError(
+            f"no audit signing key at {path}",
+            ExitCode.USAGE,
+            hint="Run `sluice init` first, or set SLUICE_AUDIT_KEY_FILE.",
+        )
     container = _container()
     try:
-        path = container.settings.key_file
-        if container.signer is None:
-            raise CliError(
-                f"no audit signing key at {path}",
-                ExitCode.USAGE,
-                hint="Run `sluice init` first, or set SLUICE_AUDIT_KEY_FILE.",
-            )
         old = Ed25519Signer.load(path)
         old_bytes = path.read_bytes()
         new = Ed25519Signer.new()

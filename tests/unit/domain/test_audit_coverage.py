@@ -27,10 +27,12 @@ def test_missing_checkpoints_are_named() -> None:
         "required at least every 10 events",
     )
     found = check_coverage(35, [10, 30], {}, POLICY)
-    assert found is not None and found[0] == 11
+    assert found is not None
+    assert found[0] == 11
     assert "events 11..30 (20 events after the checkpoint at size 10)" in found[1]
     tail = check_coverage(30, [10, 20], {}, POLICY)  # event 30 should have had one
-    assert tail is not None and tail[0] == 21
+    assert tail is not None
+    assert tail[0] == 21
 
 
 def test_time_checkpoints_off_the_multiples_are_fine() -> None:
@@ -51,4 +53,5 @@ def test_rules_can_be_switched_off_and_a_bad_timestamp_is_a_failure() -> None:
     off = CoveragePolicy(every_events=0, every_seconds=0)
     assert check_coverage(1000, [], {0: Gap(_ts(0), _ts(3000))}, off) is None
     found = check_coverage(3, [], {0: Gap("yesterday", T0)}, POLICY)
-    assert found is not None and "not an ISO 8601" in found[1]
+    assert found is not None
+    assert "not an ISO 8601" in found[1]

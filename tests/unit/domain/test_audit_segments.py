@@ -61,7 +61,7 @@ tamper = st.sampled_from(["none", "edit", "delete", "swap", "insert", "relink"])
     spacing=st.integers(min_value=0, max_value=30),
     required=st.integers(min_value=0, max_value=12),
 )
-def test_segmented_equals_sequential(  # noqa: PLR0913 - hypothesis draws each input
+def test_segmented_equals_sequential(
     n: int, size_exp: int, every: int, kind: str, where: int, spacing: int, required: int
 ) -> None:
     events = chain(n, spacing)
