@@ -335,7 +335,11 @@ def checkpoint(as_json: JsonOpt = False) -> None:
 
 @app.command("public-key")
 def public_key() -> None:
-    """Print the checkpoint public keys (PEM): the trust anchor for offline verification."""
+    """Print the checkpoint public keys registered in the database (PEM).
+
+    These are what the database says, not a trust anchor: pin a copy of the server's
+    trusted-keys file (SLUICE_AUDIT_TRUSTED_KEYS) where you verify, and compare key ids.
+    """
     with client_session(False) as client:
         sys.stdout.write(client.request("GET", "/api/v1/audit/public-keys"))
 
