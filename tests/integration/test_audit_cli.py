@@ -144,3 +144,35 @@ def test_database_verification_reads_the_pinned_keys_and_refuses_without_them(
     assert "no trust anchor" in result.stderr
     result = _verify("--public-key", str(exported.with_name("audit.pem")))
     assert result.exit_code == 0, result.output
+
+
+def test_a_key_added_to_an_export_fails_naming_the_key(exported: Path) -> None:
+    from sluicegate.adapters.signing import Ed25519Signer
+
+    mallory = Ed25519Signer.new()
+    forged = {
+        "key": {
+            "key_id": mallory.key_id,
+            "public_key": mallory.public_key_pem(),
+            "endorsed_by": None,
+            "statement": None,
+            "signature": None,
+        }
+    }
+    exported.write_text(json.dumps(forged) + "\n" + exported.read_text())
+    result = _file(exported, "--json")
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.stdout)
+    assert report["first_bad_seq"] is None
+    assert f"audit key {mallory.key_id} is registered" in report["problem"]
+    assert "not pinned" in result.stderr
+
+
+def test_an_export_without_its_checkpoints_fails_naming_the_gap(exported: Path) -> None:
+    lines = [line for line in exported.read_text().splitlines() if '"checkpoint"' not in line]
+    exported.write_text("\n".join(lines) + "\n")
+    count = len(_events(exported))
+    assert _file(exported).exit_code == 0  # 18 events fit the default rule of 1000
+    result = _file(exported, "--checkpoint-every", "10")
+    assert result.exit_code == 3, result.output
+    assert f"FAILED at sequence 1: checkpoints are missing: events 1..{count}" in result.stderr
