@@ -176,3 +176,23 @@ def test_an_export_without_its_checkpoints_fails_naming_the_gap(exported: Path) 
     result = _file(exported, "--checkpoint-every", "10")
     assert result.exit_code == 3, result.output
     assert f"FAILED at sequence 1: checkpoints are missing: events 1..{count}" in result.stderr
+
+
+def test_a_head_signed_by_another_key_fails_with_its_own_hint(
+    exported: Path, tmp_path: Path, sqlite_harness: Harness
+) -> None:
+    from sluicegate.adapters.signing import Ed25519Signer
+    from sluicegate.domain.audit.chain import checkpoint_payload
+
+    head = json.loads(sqlite_harness.container.settings.head_file.read_text())
+    other = Ed25519Signer.new()
+    payload = checkpoint_payload(
+        head["tree_size"], head["root"], head["last_hash"], head["ts"], other.key_id
+    )
+    head.update(key_id=other.key_id, signature=other.sign(payload))
+    forged = tmp_path / "forged-head.json"
+    forged.write_text(json.dumps(head))
+    result = _file(exported, "--against", str(forged))
+    assert result.exit_code == 3, result.output
+    assert f"is not signed by a trusted key (key {other.key_id})" in result.stderr
+    assert "take it from where this server publishes its heads" in result.stderr

@@ -248,6 +248,11 @@ def _hint(problem: str) -> str:
             "pass --checkpoint-every / --checkpoint-interval with the largest values it was "
             "ever written with. Then verify --against a published head."
         )
+    if "not signed by a trusted key" in problem and "published head" in problem:
+        return (
+            "The head given with --against is not signed by a pinned key or one it endorsed: "
+            "take it from where this server publishes its heads, and pin that server's key."
+        )
     if "published head" in problem:
         return (
             "The log does not extend a head published outside the database: events were "
