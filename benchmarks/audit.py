@@ -7,8 +7,10 @@ For N events (default 1,000,000) on each database:
   append batches alternate, so both meet the same database state.
 * **append**: the real path (``SqlAuditRepository.append_many`` in a unit of work): canonical JSON,
   SHA-256 chaining, the chain-head lock, and signed Merkle checkpoints every 1,000 events.
-* **verify**: ``sluicegate.service.audit.verify`` over the whole log: every hash, every checkpoint
-  root and Ed25519 signature.
+* **verify**: ``sluicegate.service.audit.verify`` over the whole log: the keys, every hash, every
+  checkpoint root and Ed25519 signature, and the checkpoint coverage rules.
+* **verify against a head**: the same plus an RFC 6962 consistency proof from a head halfway
+  through the log (``sluice audit verify --against``).
 
 Goals (issue #2): verification >= 200,000 events/s; append <= 2x plain insert.
 Run ``python -m benchmarks audit [--events N]``.
@@ -95,11 +97,22 @@ def run_one(container: Container, rows: list[dict[str, Any]], label: str) -> dic
         plain_s += middle - start
 
     verifier = container.verifier()
+    policy = container.settings.coverage()
     start = time.perf_counter()
-    report = audit_svc.verify(container.deps, verifier)
+    report = audit_svc.verify(container.deps, verifier, policy=policy)
     verify_s = time.perf_counter() - start
     if not report.ok or report.count != n + 1:  # +1: the key-registration event from prepare()
         raise SystemExit(f"{label}: verification failed: {report.problem} ({report.count} events)")
+    # Against a head published halfway: the same verification plus the RFC 6962 consistency
+    # proof (one more streaming pass over the event hashes).
+    with container.deps.uow(readonly=True) as uow:
+        checkpoints = uow.audit.checkpoints()
+    head = checkpoints[len(checkpoints) // 2]
+    start = time.perf_counter()
+    proven = audit_svc.verify(container.deps, verifier, policy=policy, against=head)
+    against_s = time.perf_counter() - start
+    if not proven.ok:
+        raise SystemExit(f"{label}: verification against a head failed: {proven.problem}")
     return {
         "database": label,
         "events": n,
@@ -107,6 +120,7 @@ def run_one(container: Container, rows: list[dict[str, Any]], label: str) -> dic
         "append_events_per_s": n / append_s,
         "append_cost_vs_plain": append_s / plain_s,
         "verify_events_per_s": report.count / verify_s,
+        "verify_against_head_events_per_s": proven.count / against_s,
         "checkpoints_verified": report.checkpoints_verified,
     }
 
@@ -159,7 +173,14 @@ def main(argv: list[str]) -> None:
                 results.append(run_one(pg, rows, "postgresql"))
     print_table(
         f"Audit ledger, {args.events:,} events (batches of {BATCH})",
-        ["database", "plain insert ev/s", "append ev/s", "append / plain", "verify ev/s"],
+        [
+            "database",
+            "plain insert ev/s",
+            "append ev/s",
+            "append / plain",
+            "verify ev/s",
+            "verify --against ev/s",
+        ],
         [
             (
                 r["database"],
@@ -167,6 +188,7 @@ def main(argv: list[str]) -> None:
                 r["append_events_per_s"],
                 r["append_cost_vs_plain"],
                 r["verify_events_per_s"],
+                r["verify_against_head_events_per_s"],
             )
             for r in results
         ],

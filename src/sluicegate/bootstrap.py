@@ -35,12 +35,22 @@ from sluicegate.adapters.db.walcheckpoint import WalCheckpointer
 from sluicegate.adapters.policy import RegoPolicyEngine
 from sluicegate.adapters.prometheus import PrometheusConfig, PrometheusMetricSource
 from sluicegate.adapters.push_metrics import PushMetricSource
-from sluicegate.adapters.signing import Ed25519Signer, Ed25519Verifier
+from sluicegate.adapters.signing import (
+    Ed25519Signer,
+    Ed25519Verifier,
+    KeyFileSigner,
+    read_public_keys,
+    write_public_keys,
+)
 from sluicegate.adapters.system import SystemClock, UuidFactory
 from sluicegate.adapters.webhooks import HttpxWebhookSender
+from sluicegate.adapters.witness import CommandPublisher, FilePublisher, WebhookPublisher
+from sluicegate.domain.audit.coverage import CoveragePolicy
 from sluicegate.domain.errors import FieldError, InvalidInput, InvalidRiskMatrix
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.risk import RiskMatrix
+from sluicegate.service.audit.commands import HeadPublication
+from sluicegate.service.audit.ports import HeadPublisher
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.gates.processes import GateRuntime
@@ -51,9 +61,11 @@ from sluicegate.service.ports import Clock, IdFactory
 __all__ = [
     "Container",
     "InvalidSettings",
+    "MissingTrustAnchor",
     "Settings",
     "build",
     "default_risk_matrix_path",
+    "pinned_verifier",
     "prepare",
     "private_dir",
 ]
@@ -91,6 +103,16 @@ class _MappingEnvSource(EnvSettingsSource):
         return dict(self._environ)
 
 
+class MissingTrustAnchor(InvalidInput):
+    """Audit verification has no pinned public key to trust."""
+
+    code = "audit-trust-anchor-missing"
+    default_hint = (
+        "Pin the checkpoint public key outside the database: SLUICE_AUDIT_TRUSTED_KEYS, "
+        "or `sluice audit verify --public-key FILE`."
+    )
+
+
 class InvalidSettings(InvalidInput):
     """A ``SLUICE_*`` environment variable holds a value of the wrong type or range."""
 
@@ -117,7 +139,14 @@ class Settings(BaseSettings):
     database_url: str = _env("SLUICE_DATABASE_URL", "")
     risk_matrix_path: _OptionalPath = _env("SLUICE_RISK_MATRIX", None)
     audit_key_file: _OptionalPath = _env("SLUICE_AUDIT_KEY_FILE", None)
-    checkpoint_every: int = _env("SLUICE_AUDIT_CHECKPOINT_EVERY", 1000)
+    checkpoint_every: int = _env("SLUICE_AUDIT_CHECKPOINT_EVERY", 1000, ge=0)
+    # the ledger's trust anchor (pinned public keys) and where signed tree heads are published
+    checkpoint_interval_seconds: float = _env("SLUICE_AUDIT_CHECKPOINT_INTERVAL", 60.0, ge=0)
+    audit_trusted_keys_file: _OptionalPath = _env("SLUICE_AUDIT_TRUSTED_KEYS", None)
+    audit_head_file: _OptionalPath = _env("SLUICE_AUDIT_HEAD_FILE", None)
+    audit_head_webhook: _OptionalStr = _env("SLUICE_AUDIT_HEAD_WEBHOOK", None)
+    audit_head_webhook_secret: _OptionalStr = _env("SLUICE_AUDIT_HEAD_WEBHOOK_SECRET", None)
+    audit_head_command: _OptionalStr = _env("SLUICE_AUDIT_HEAD_COMMAND", None)
     max_body_bytes: int = _env("SLUICE_MAX_BODY_BYTES", 1024 * 1024)
     expiry_interval_seconds: float = _env("SLUICE_EXPIRY_INTERVAL", 60.0)
     host: str = _env("SLUICE_HOST", "127.0.0.1")
@@ -199,6 +228,22 @@ class Settings(BaseSettings):
     def key_file(self) -> Path:
         return self.audit_key_file or self.home / "audit-ed25519.pem"
 
+    @property
+    def trusted_keys_file(self) -> Path:
+        return self.audit_trusted_keys_file or self.home / "audit-trusted-keys.pem"
+
+    @property
+    def head_file(self) -> Path:
+        return self.audit_head_file or self.home / "audit-head.json"
+
+    def coverage(self) -> CoveragePolicy:
+        """What verification expects of the checkpoints, from the settings that make them."""
+        return CoveragePolicy(
+            every_events=self.checkpoint_every,
+            every_seconds=self.checkpoint_interval_seconds,
+            grace_seconds=max(self.checkpoint_interval_seconds, 30.0),
+        )
+
 
 def _variable(error: Any) -> str:
     loc = error.get("loc") or ()
@@ -219,19 +264,17 @@ class Container:
     settings: Settings
     engine: Engine
     deps: Deps
-    signer: Ed25519Signer | None
+    signer: KeyFileSigner | None
     _webhook_sender: HttpxWebhookSender | None = None
     gates: GateRuntime = field(default_factory=GateRuntime)
     _prometheus: PrometheusMetricSource | None = None
     wal_checkpointer: WalCheckpointer | None = None
+    heads: HeadPublication = field(default_factory=lambda: HeadPublication(()))
 
     def verifier(self) -> Ed25519Verifier:
-        """Trust the keys registered in the database plus the local signing key."""
-        with self.deps.uow(readonly=True) as uow:
-            pems = uow.audit.public_keys()
-        if self.signer is not None:
-            pems.append(self.signer.public_key_pem())
-        return Ed25519Verifier(pems)
+        """Trust the keys pinned in the trusted-keys file, never a key found only in the
+        database (those count only when a trusted key endorses them)."""
+        return pinned_verifier(self.settings)
 
     def webhook_sender(self) -> HttpxWebhookSender:
         """The HTTP client of the webhook dispatcher, made on first use and closed by close()."""
@@ -317,7 +360,7 @@ def build(
         private_dir(database.parent)
     engine = build_engine(settings.url, background_checkpoints=database is not None)
     checkpointer = WalCheckpointer(database).start() if database is not None else None
-    signer = Ed25519Signer.load(settings.key_file) if settings.key_file.exists() else None
+    signer = KeyFileSigner(settings.key_file) if settings.key_file.exists() else None
     matrix = load_risk_matrix(settings.risk_matrix_path or default_risk_matrix_path())
     deps = Deps(
         uow=SqlUnitOfWorkFactory(engine, signer, settings.checkpoint_every),
@@ -331,7 +374,49 @@ def build(
         policy_dir=settings.policy_dir,
         max_override=timedelta(days=settings.max_override_days),
     )
-    return Container(settings, engine, deps, signer, gates=gates, wal_checkpointer=checkpointer)
+    return Container(
+        settings,
+        engine,
+        deps,
+        signer,
+        gates=gates,
+        wal_checkpointer=checkpointer,
+        heads=HeadPublication(_head_publishers(settings)),
+    )
+
+
+def pinned_verifier(settings: Settings) -> Ed25519Verifier:
+    """A verifier that trusts the keys of the trusted-keys file (``SLUICE_AUDIT_TRUSTED_KEYS``).
+
+    It reads configuration only, never the database, so ``sluice audit verify --file`` on an
+    auditor's machine uses the same anchor as a verification on the server host.
+    """
+    path = settings.trusted_keys_file
+    if not path.exists():
+        raise MissingTrustAnchor(
+            f"no trust anchor: {path} does not exist "
+            f"(set {Settings.variable('audit_trusted_keys_file')}, or pass --public-key)"
+        )
+    try:
+        return Ed25519Verifier(read_public_keys(path))
+    except (OSError, ValueError) as exc:
+        raise MissingTrustAnchor(f"cannot read the trusted keys {path}: {exc}") from None
+
+
+def _head_publishers(settings: Settings) -> list[HeadPublisher]:
+    """The file always; the webhook and the witness command when configured."""
+    out: list[HeadPublisher] = [FilePublisher(settings.head_file)]
+    if settings.audit_head_webhook:
+        out.append(
+            WebhookPublisher(
+                settings.audit_head_webhook,
+                settings.audit_head_webhook_secret,
+                settings.webhook_timeout_seconds,
+            )
+        )
+    if settings.audit_head_command:
+        out.append(CommandPublisher(settings.audit_head_command))
+    return out
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -351,6 +436,12 @@ def prepare(settings: Settings, **kwargs: object) -> Container:
     upgrade(settings.url)
     if not settings.key_file.exists():
         Ed25519Signer.generate(settings.key_file)
+    if not settings.trusted_keys_file.exists():
+        # Pin the public half outside the database: verification trusts this file, not the
+        # audit_keys table. (A file copied to the auditors' machines is a better anchor still.)
+        write_public_keys(
+            settings.trusted_keys_file, [Ed25519Signer.load(settings.key_file).public_key_pem()]
+        )
     container = build(settings, **kwargs)  # type: ignore[arg-type]
     signer = container.signer
     assert signer is not None

@@ -28,6 +28,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import make_url
 
+from sluicegate.adapters.signing import Ed25519Signer, write_public_keys
 from sluicegate.bootstrap import Settings
 
 __all__ = ["restore", "sqlite_template"]
@@ -85,6 +86,10 @@ def restore(settings: Settings, seeder: Seeder) -> dict[str, str] | None:
         return None
     settings.home.mkdir(parents=True, exist_ok=True)
     _write_key(settings.key_file, template.key_pem)
+    if not settings.trusted_keys_file.exists():  # what prepare() pins, outside the database
+        write_public_keys(
+            settings.trusted_keys_file, [Ed25519Signer.load(settings.key_file).public_key_pem()]
+        )
     return dict(template.tokens)
 
 

@@ -64,6 +64,19 @@ async def _flag_schedule_loop(container: Container, app: FastAPI, interval: floa
         await asyncio.sleep(interval)
 
 
+def _head_tick(container: Container) -> float:
+    """Publish new heads every few seconds; timed checkpoints follow their own interval."""
+    interval = container.settings.checkpoint_interval_seconds
+    return min(interval, 5.0) if interval > 0 else 5.0
+
+
+async def _tree_heads(container: Container) -> None:
+    try:
+        await run_in_threadpool(audit.sign_and_publish, container, force=True)
+    except Exception:
+        log.exception("signing or publishing the audit tree head failed")
+
+
 def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
@@ -91,6 +104,10 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         prune_interval = container.settings.metrics_prune_interval_seconds
         if run_jobs and prune_interval > 0:
             tasks.append(asyncio.create_task(metric_routes.prune_loop(container, prune_interval)))
+        if run_jobs:
+            # Sign what a crash left uncovered and publish the head before serving.
+            await _tree_heads(container)
+            tasks.append(asyncio.create_task(audit.heads_loop(container, _head_tick(container))))
         try:
             yield
         finally:
@@ -99,6 +116,8 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if run_jobs:
+                await _tree_heads(container)  # the shutdown checkpoint
 
     app = FastAPI(
         title="Sluicegate",

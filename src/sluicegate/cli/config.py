@@ -20,9 +20,11 @@ app = typer.Typer(help="The effective configuration (SLUICE_* variables).", no_a
 MASK = "****"
 
 #: Settings whose whole value is a secret.
-_SECRET_FIELDS = frozenset({"prometheus_bearer_token", "prometheus_password"})
+_SECRET_FIELDS = frozenset(
+    {"prometheus_bearer_token", "prometheus_password", "audit_head_webhook_secret"}
+)
 #: Settings that hold a URL: a password in it (user info or a query parameter) is masked.
-_URL_FIELDS = frozenset({"database_url", "prometheus_url"})
+_URL_FIELDS = frozenset({"database_url", "prometheus_url", "audit_head_webhook"})
 _SECRET_WORDS = ("password", "passwd", "pwd", "secret", "token", "key")
 
 _CLIENT_DEFAULT_URL = "http://127.0.0.1:8080"
@@ -70,7 +72,12 @@ def effective_settings(environ: Mapping[str, str] | None = None) -> list[dict[st
 
     env = os.environ if environ is None else environ
     settings = Settings.from_env(env)
-    effective = {"database_url": settings.url, "audit_key_file": settings.key_file}
+    effective = {
+        "database_url": settings.url,
+        "audit_key_file": settings.key_file,
+        "audit_trusted_keys_file": settings.trusted_keys_file,
+        "audit_head_file": settings.head_file,
+    }
     rows = []
     for name in Settings.model_fields:
         if name == "extra":

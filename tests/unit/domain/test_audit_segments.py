@@ -11,19 +11,21 @@ from sluicegate.domain.audit.chain import (
     Checkpoint,
     EventRow,
     VerifyReport,
+    apply_coverage,
     link,
     merkle_root,
     verify_log,
 )
+from sluicegate.domain.audit.coverage import CoveragePolicy
 from sluicegate.domain.audit.segments import combine_segments, plan_segments, verify_segment
 
 
-def chain(n: int) -> list[AuditEvent]:
+def chain(n: int, spacing: int = 0) -> list[AuditEvent]:
     prev, out = GENESIS_HASH, []
     for seq in range(1, n + 1):
-        e = link(
-            prev, seq, "2026-01-01T00:00:00.000000Z", "user:a", "a", "t", str(seq), None, {"n": seq}
-        )
+        second = seq * spacing
+        ts = f"2026-01-01T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}.000000Z"
+        e = link(prev, seq, ts, "user:a", "a", "t", str(seq), None, {"n": seq})
         out.append(e)
         prev = e.hash
     return out
@@ -56,11 +58,13 @@ tamper = st.sampled_from(["none", "edit", "delete", "swap", "insert", "relink"])
     every=st.integers(min_value=1, max_value=9),
     kind=tamper,
     where=st.integers(min_value=0, max_value=39),
+    spacing=st.integers(min_value=0, max_value=30),
+    required=st.integers(min_value=0, max_value=12),
 )
 def test_segmented_equals_sequential(
-    n: int, size_exp: int, every: int, kind: str, where: int
+    n: int, size_exp: int, every: int, kind: str, where: int, spacing: int, required: int
 ) -> None:
-    events = chain(n)
+    events = chain(n, spacing)
     checkpoints = [
         Checkpoint(s, merkle_root(e.hash for e in events[:s]), events[s - 1].hash, "ts", "k", "sig")
         for s in range(every, n + 1, every)
@@ -96,3 +100,10 @@ def test_segmented_equals_sequential(
             expected.checkpoints_verified,
         )
         assert got.last_checkpoint == expected.last_checkpoint
+        assert got.root == expected.root == merkle_root(r[11] for r in rows)
+        assert got.gaps == expected.gaps
+        # the coverage rules see the same gaps, so they rule the same way
+        policy = CoveragePolicy(every_events=required, every_seconds=40, grace_seconds=20)
+        assert apply_coverage(got, checkpoints, policy) == apply_coverage(
+            expected, checkpoints, policy
+        )

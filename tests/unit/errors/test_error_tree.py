@@ -21,6 +21,9 @@ INTERNAL: dict[str, str] = {
     "sluicegate.service.rollouts.journal.LeaseLost": "stops the controller's tick loop; unreported",
     "sluicegate.service.rollouts.journal.Stale": "retries the tick; never reported",
     "sluicegate.cli.output.CliError": "the CLI's reporting vehicle that carries an exit code",
+    "sluicegate.domain.audit.export.MalformedRecord": (
+        "a malformed export line: reported as a failed verification (exit 3), not as an error"
+    ),
     "sluicegate.flags.errors.InvalidRule": "an unparsable rule; the engine answers PARSE_ERROR",
 }
 #: Abstract classes that share their code with the concrete class they stand for.

@@ -37,7 +37,7 @@ from sluicegate.domain.audit.chain import (
     link,
 )
 from sluicegate.domain.audit.segments import Segment, verify_segment
-from sluicegate.service.audit.ports import AuditFilter
+from sluicegate.service.audit.ports import AuditFilter, KeyRecord
 from sluicegate.service.ports import Signer
 
 __all__ = [
@@ -84,12 +84,17 @@ audit_checkpoints = Table(
 )
 
 
+# Append-only too (migration 0009). A key rotated to carries the statement its predecessor signed;
+# verification trusts only pinned keys and keys endorsed that way, never a row by itself.
 audit_keys = Table(
     "audit_keys",
     metadata,
     Column("key_id", String(32), primary_key=True),
     Column("public_key", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("endorsed_by", String(32), nullable=True),
+    Column("statement", Text, nullable=True),
+    Column("signature", String(128), nullable=True),
 )
 
 
@@ -167,7 +172,8 @@ class SqlAuditRepository:
         return event
 
     def append_many(self, events: list[dict[str, Any]]) -> list[AuditEvent]:
-        """Append a batch in one statement (used by imports and the benchmark)."""
+        """Append a batch (used by imports and the benchmark), with a checkpoint at every
+        multiple of the interval inside it, as single appends would have."""
         seq, prev = self._lock_head()
         out: list[AuditEvent] = []
         for e in events:
@@ -175,13 +181,20 @@ class SqlAuditRepository:
             event = link(prev, seq, **e)
             prev = event.hash
             out.append(event)
-        self._conn.execute(insert(audit_events), [e._asdict() for e in out])
-        self._head = (seq, prev)
-        self._fresh.extend((e.seq, e.hash) for e in out)
-        if self._signer is not None and self._every > 0 and out:
-            first, last = out[0].seq, out[-1].seq
-            if last // self._every > (first - 1) // self._every:
-                self.checkpoint(out[-1].ts)
+        every = self._every if self._signer is not None else 0
+        start = 0
+        while start < len(out):
+            end = len(out)
+            if every > 0:
+                cut = (out[start].seq + every - 1) // every * every  # next multiple
+                end = min(end, start + cut - out[start].seq + 1)
+            chunk = out[start:end]
+            self._conn.execute(insert(audit_events), [e._asdict() for e in chunk])
+            self._head = (chunk[-1].seq, chunk[-1].hash)
+            self._fresh.extend((e.seq, e.hash) for e in chunk)
+            if every > 0 and chunk[-1].seq % every == 0:
+                self.checkpoint(chunk[-1].ts)
+            start = end
         return out
 
     def checkpoint(self, ts: str) -> Checkpoint | None:
@@ -278,20 +291,80 @@ class SqlAuditRepository:
         )
         return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
-    def register_key(self, key_id: str, public_pem: str, when: datetime) -> bool:
-        """Store a checkpoint public key; False if it was already registered."""
+    def register_key(
+        self, key_id: str, public_pem: str, when: datetime, endorsement: KeyRecord | None = None
+    ) -> bool:
+        """Store a checkpoint public key (with its rotation statement); False if it was already
+        registered."""
         exists = self._conn.execute(
             select(audit_keys.c.key_id).where(audit_keys.c.key_id == key_id)
         ).first()
         if exists:
             return False
         self._conn.execute(
-            insert(audit_keys).values(key_id=key_id, public_key=public_pem, created_at=when)
+            insert(audit_keys).values(
+                key_id=key_id,
+                public_key=public_pem,
+                created_at=when,
+                endorsed_by=endorsement.endorsed_by if endorsement else None,
+                statement=endorsement.statement if endorsement else None,
+                signature=endorsement.signature if endorsement else None,
+            )
         )
         return True
 
     def public_keys(self) -> list[str]:
-        return [r[0] for r in self._conn.execute(select(audit_keys.c.public_key))]
+        return [
+            r[0]
+            for r in self._conn.execute(
+                select(audit_keys.c.public_key).order_by(audit_keys.c.created_at)
+            )
+        ]
+
+    def key_records(self) -> list[KeyRecord]:
+        rows = self._conn.execute(
+            select(
+                audit_keys.c.key_id,
+                audit_keys.c.public_key,
+                audit_keys.c.endorsed_by,
+                audit_keys.c.statement,
+                audit_keys.c.signature,
+            ).order_by(audit_keys.c.created_at, audit_keys.c.key_id)
+        )
+        return [KeyRecord(*tuple(r)) for r in rows]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        found = self.checkpoints_after(-1, last_only=True)
+        return found[0] if found else None
+
+    def checkpoints_after(self, tree_size: int, *, last_only: bool = False) -> list[Checkpoint]:
+        q = select(
+            audit_checkpoints.c.tree_size,
+            audit_checkpoints.c.root,
+            audit_checkpoints.c.last_hash,
+            audit_checkpoints.c.ts,
+            audit_checkpoints.c.key_id,
+            audit_checkpoints.c.signature,
+        ).where(audit_checkpoints.c.tree_size > tree_size)
+        if last_only:
+            q = q.order_by(audit_checkpoints.c.tree_size.desc()).limit(1)
+        else:
+            q = q.order_by(audit_checkpoints.c.tree_size)
+        return [Checkpoint(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in self._conn.execute(q)]
+
+    def range_root(self, lo: int, hi: int) -> bytes:
+        frontier = MerkleFrontier()
+        rows = self._conn.execute(
+            select(audit_events.c.hash)
+            .where(audit_events.c.seq > lo, audit_events.c.seq <= hi)
+            .order_by(audit_events.c.seq)
+            .execution_options(yield_per=10_000)
+        )
+        for (h,) in rows:
+            frontier.append(leaf_hash(h))
+        if frontier.size != hi - lo:
+            raise ValueError(f"events {lo + 1}..{hi} are not all in the log")
+        return frontier.root()
 
     def max_seq(self) -> int:
         return int(self._conn.execute(select(func.max(audit_events.c.seq))).scalar() or 0)

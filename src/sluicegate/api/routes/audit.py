@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.schemas.audit import AuditPage, CheckpointList, NewCheckpoint, Verify
@@ -16,7 +19,36 @@ from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.service import audit as svc
 from sluicegate.service.audit.ports import AuditFilter
 
+if TYPE_CHECKING:
+    from sluicegate.bootstrap import Container
+
 router = APIRouter(tags=["audit"])
+log = logging.getLogger("sluicegate.audit")
+
+
+def sign_and_publish(container: Container, *, force: bool = False) -> None:
+    """One run of the tree-head job: a checkpoint if one is due (``force``: whenever events are
+    uncovered, as at start-up and shutdown), then every new signed head to the publishers."""
+    if container.signer is None:
+        return
+    interval = container.settings.checkpoint_interval_seconds
+    cp = (
+        svc.checkpoint_due(container.deps, interval, force=force) if force or interval > 0 else None
+    )
+    if cp is not None:
+        log.info("signed the tree head at size %d", cp.tree_size)
+    container.heads.run(container.deps)
+
+
+async def heads_loop(container: Container, tick: float) -> None:
+    """The tree-head job, started in the app lifespan: timed checkpoints while events arrive
+    (``SLUICE_AUDIT_CHECKPOINT_INTERVAL``) and publishing of every new head."""
+    while True:
+        await asyncio.sleep(tick)
+        try:
+            await run_in_threadpool(sign_and_publish, container)
+        except Exception:
+            log.exception("the tree-head job failed; it runs again in %.1f s", tick)
 
 
 @router.get(
@@ -46,7 +78,10 @@ def page(
 
 
 _NDJSON = {
-    "description": "JSON lines: one audit event a line, and {checkpoint} after the event it covers",
+    "description": (
+        "JSON lines: the checkpoint keys first ({key}), then one audit event a line, and "
+        "{checkpoint} after the event it covers"
+    ),
     "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
 }
 
@@ -61,8 +96,11 @@ def export(deps: ServiceDeps, ctx: Ctx) -> StreamingResponse:
     authorize(ctx.principal, Action.AUDIT_READ)
     with deps.uow(readonly=True) as uow:
         checkpoints = {c.tree_size: c for c in uow.audit.checkpoints()}
+        keys = uow.audit.key_records()
 
     def lines() -> Iterator[bytes]:
+        for key in keys:  # first, so a verifier can follow rotations before it meets them
+            yield (json.dumps({"key": key.to_dict()}) + "\n").encode()
         for event in svc.export(deps, ctx):
             yield (json.dumps(event.to_export(), ensure_ascii=False) + "\n").encode()
             cp = checkpoints.get(event.seq)
@@ -117,4 +155,4 @@ def public_keys(request: Request, deps: ServiceDeps, ctx: Ctx) -> str:
 def verify(request: Request, ctx: Ctx) -> dict[str, Any]:
     authorize(ctx.principal, Action.AUDIT_READ)
     c = container(request)
-    return svc.verify(c.deps, c.verifier()).to_dict()
+    return svc.verify(c.deps, c.verifier(), policy=c.settings.coverage()).to_dict()

@@ -55,3 +55,7 @@ class Verify(Schema):
     last_checkpoint: Checkpoint | None
     first_bad_seq: int | None
     problem: str | None
+    root: str | None = Field(None, description="RFC 6962 root over the whole log, when verified")
+    against: dict[str, Any] | None = Field(
+        None, description="The published head the log was proven to extend (CLI --against)"
+    )

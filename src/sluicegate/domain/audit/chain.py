@@ -11,11 +11,12 @@ concatenation (:func:`event_document`) without re-serialising: that keeps verifi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _quote
 from typing import Any, NamedTuple
 
+from sluicegate.domain.audit.coverage import CoveragePolicy, Gap, check_coverage
 from sluicegate.domain.canonical import canonical_json
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Checkpoint",
     "MerkleFrontier",
     "VerifyReport",
+    "apply_coverage",
+    "bad_signature",
     "checkpoint_payload",
     "event_document",
     "leaf_hash",
@@ -231,6 +234,12 @@ class VerifyReport:
     last_checkpoint: Checkpoint | None
     first_bad_seq: int | None = None
     problem: str | None = None
+    #: the RFC 6962 root over the whole log (hex), when the chain verified
+    root: str | None = None
+    #: the published head this log was proven to extend (``--against``), as checked
+    against: Mapping[str, Any] | None = None
+    #: the timestamps of each gap between checkpoints (for the coverage rules; not reported)
+    gaps: Mapping[int, Gap] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -240,13 +249,35 @@ class VerifyReport:
             "last_checkpoint": self.last_checkpoint.to_dict() if self.last_checkpoint else None,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "root": self.root,
+            "against": dict(self.against) if self.against is not None else None,
         }
+
+    def failed(self, seq: int | None, problem: str) -> VerifyReport:
+        return replace(self, ok=False, first_bad_seq=seq, problem=problem)
+
+
+def bad_signature(cp: Checkpoint) -> str:
+    return (
+        f"checkpoint at size {cp.tree_size}: the signature does not verify with a trusted key "
+        f"(key {cp.key_id})"
+    )
+
+
+def apply_coverage(
+    report: VerifyReport, checkpoints: Sequence[Checkpoint], policy: CoveragePolicy | None
+) -> VerifyReport:
+    """Fail a verified report whose log lacks the checkpoints its length and age require."""
+    if not report.ok or policy is None:
+        return report
+    problem = check_coverage(report.count, [c.tree_size for c in checkpoints], report.gaps, policy)
+    return report if problem is None else report.failed(*problem)
 
 
 SignatureCheck = Callable[[Checkpoint], bool]
 
 
-def verify_log(  # noqa: PLR0911 - each early return names a different kind of tampering
+def verify_log(  # noqa: PLR0911, PLR0912 - each early return names a different kind of tampering
     rows: Iterable[EventRow],
     checkpoints: Sequence[Checkpoint],
     check_signature: SignatureCheck,
@@ -262,13 +293,15 @@ def verify_log(  # noqa: PLR0911 - each early return names a different kind of t
 
     for cp in pending:
         if not check_signature(cp):
-            return fail(cp.tree_size, f"checkpoint at size {cp.tree_size}: bad signature", 0)
+            return fail(cp.tree_size, bad_signature(cp), 0)
     frontier = MerkleFrontier()
     append = frontier.append
     sha256 = hashlib.sha256
     prev = GENESIS_HASH
     prevprev = GENESIS_HASH
     expected = 1
+    gaps: dict[int, Gap] = {}
+    gap_start, gap_first, gap_max = 0, "", ""
     for row in rows:
         seq = row[0]
         if seq != expected:
@@ -285,6 +318,12 @@ def verify_log(  # noqa: PLR0911 - each early return names a different kind of t
         append(sha256(b"\x00" + digest).digest())
         prevprev, prev = prev, row[11]
         expected += 1
+        ts = row[1]
+        if not gap_first:
+            gap_first = gap_max = ts
+        elif ts > gap_max:
+            gap_max = ts
+        covered = False
         while index < len(pending) and pending[index].tree_size == seq:
             cp = pending[index]
             if cp.root != frontier.root().hex() or cp.last_hash != prev:
@@ -292,6 +331,12 @@ def verify_log(  # noqa: PLR0911 - each early return names a different kind of t
             verified += 1
             last_ok = cp
             index += 1
+            covered = True
+        if covered:
+            gaps[gap_start] = Gap(gap_first, gap_max)
+            gap_start, gap_first = seq, ""
+    if gap_first:
+        gaps[gap_start] = Gap(gap_first, gap_max)
     count = expected - 1
     if index < len(pending):
         cp = pending[index]
@@ -301,4 +346,4 @@ def verify_log(  # noqa: PLR0911 - each early return names a different kind of t
             f"(the log ends at {count})",
             count,
         )
-    return VerifyReport(True, count, verified, last_ok)
+    return VerifyReport(True, count, verified, last_ok, root=frontier.root().hex(), gaps=gaps)

@@ -21,8 +21,10 @@ from sluicegate.domain.audit.chain import (
     EventRow,
     SignatureCheck,
     VerifyReport,
+    bad_signature,
     event_document,
 )
+from sluicegate.domain.audit.coverage import Gap
 
 __all__ = ["Segment", "combine_segments", "plan_segments", "verify_segment"]
 
@@ -39,6 +41,9 @@ class Segment:
     failure: tuple[int, str, bool, int] | None
     frontiers: dict[int, tuple[list[tuple[int, bytes]], str]] = field(default_factory=dict)
     root: bytes | None = None
+    # the local Merkle frontier at the segment's end, and the gaps between checkpoints in it
+    stack: list[tuple[int, bytes]] = field(default_factory=list)
+    gaps: dict[int, Gap] = field(default_factory=dict)
 
 
 def plan_segments(max_seq: int, workers: int, minimum: int = 1 << 16) -> list[tuple[int, int]]:
@@ -80,11 +85,18 @@ def verify_segment(  # noqa: PLR0911 - each early return names a different kind 
     prev: str | None = None
     prevprev: str | None = None
     first_prev: str | None = None
+    gaps: dict[int, Gap] = {}
+    gap_start = max((s for s in checkpoint_sizes if s < lo), default=0)
+    gap_first, gap_max = "", ""
 
     def done(failure: tuple[int, str, bool, int] | None) -> Segment:
         count = expected - lo
         root = stack[0][1] if failure is None and len(stack) == 1 and count == hi - lo + 1 else None
-        return Segment(lo, hi, count, first_prev, prevprev, prev, failure, frontiers, root)
+        if gap_first:
+            gaps[gap_start] = Gap(gap_first, gap_max)
+        return Segment(
+            lo, hi, count, first_prev, prevprev, prev, failure, frontiers, root, stack, gaps
+        )
 
     for row in rows:
         seq = row[0]
@@ -107,8 +119,15 @@ def verify_segment(  # noqa: PLR0911 - each early return names a different kind 
             return done((seq, f"event {seq}: content does not match its hash (edited)", False, seq))
         _push(stack, 0, sha256(b"\x00" + digest).digest())
         prevprev, prev = prev, row[11]
+        ts = row[1]
+        if not gap_first:
+            gap_first = gap_max = ts
+        elif ts > gap_max:
+            gap_max = ts
         if seq in checkpoint_sizes:
             frontiers[seq] = (list(stack), row[11])
+            gaps[gap_start] = Gap(gap_first, gap_max)
+            gap_start, gap_first = seq, ""
         expected += 1
         if seq == hi:
             break
@@ -117,7 +136,7 @@ def verify_segment(  # noqa: PLR0911 - each early return names a different kind 
     return done(None)
 
 
-def combine_segments(  # noqa: PLR0911 - mirrors verify_log's order of checks
+def combine_segments(  # noqa: PLR0911, PLR0912 - mirrors verify_log's order of checks
     segments: Sequence[Segment],
     checkpoints: Sequence[Checkpoint],
     check_signature: SignatureCheck,
@@ -131,11 +150,13 @@ def combine_segments(  # noqa: PLR0911 - mirrors verify_log's order of checks
 
     for cp in pending:
         if not check_signature(cp):
-            return fail(cp.tree_size, f"checkpoint at size {cp.tree_size}: bad signature", 0)
+            return fail(cp.tree_size, bad_signature(cp), 0)
     by_size = {cp.tree_size: cp for cp in pending}
     global_stack: list[tuple[int, bytes]] = []
     prev_last, prev_penultimate = GENESIS_HASH, GENESIS_HASH
     total = 0
+    gaps: dict[int, Gap] = {}
+    tail: list[tuple[int, bytes]] = []
     for seg in segments:
         failure = seg.failure
         if failure is not None and failure[0] == seg.lo and failure[2]:
@@ -158,11 +179,18 @@ def combine_segments(  # noqa: PLR0911 - mirrors verify_log's order of checks
         if failure is not None:
             return fail(failure[0], failure[1], failure[0] - 1)
         total += seg.count
+        for start, gap in seg.gaps.items():
+            known = gaps.get(start)
+            gaps[start] = (
+                gap if known is None else Gap(known.first_ts, max(known.max_ts, gap.max_ts))
+            )
         if seg.root is not None:
             height = (seg.hi - seg.lo + 1).bit_length() - 1
             _push(global_stack, height, seg.root)
         elif seg is not segments[-1]:
             raise ValueError("only the last segment may be incomplete")
+        else:
+            tail = seg.stack
         prev_last = seg.last or prev_last
         prev_penultimate = seg.penultimate or prev_penultimate
     beyond = [cp for cp in pending if cp.tree_size > total]
@@ -174,4 +202,5 @@ def combine_segments(  # noqa: PLR0911 - mirrors verify_log's order of checks
             f"(the log ends at {total})",
             total,
         )
-    return VerifyReport(True, total, verified, last_ok)
+    root = _fold([*global_stack, *tail]).hex()
+    return VerifyReport(True, total, verified, last_ok, root=root, gaps=gaps)
