@@ -106,7 +106,9 @@ def _run(container: object, host: str, port: int) -> None:
 def demo(
     host: Annotated[str | None, typer.Option(help="Interface (SLUICE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (SLUICE_PORT).")] = None,
-    no_serve: Annotated[bool, typer.Option(help="Load the data and exit.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Load the demo data, print the token and exit.")
+    ] = False,
 ) -> None:
     """``make run``: initialise on first start, load demo data, print URL and token, serve."""
     from sluicegate.bootstrap import Settings, prepare

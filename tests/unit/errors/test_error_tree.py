@@ -21,6 +21,7 @@ INTERNAL: dict[str, str] = {
     "sluicegate.service.rollouts.journal.LeaseLost": "stops the controller's tick loop; unreported",
     "sluicegate.service.rollouts.journal.Stale": "retries the tick; never reported",
     "sluicegate.cli.output.CliError": "the CLI's reporting vehicle that carries an exit code",
+    "sluicegate.cli.client.TransportError": "the client turns it into a CliError (exit 1)",
 }
 #: Abstract classes that share their code with the concrete class they stand for.
 SHARED_CODE = {"sluicegate.domain.gates.errors.GateBlocked": "never raised as itself"}
@@ -110,6 +111,8 @@ def test_a_problem_code_maps_to_the_exit_code_of_its_class(name: str) -> None:
         ("malformed-document", 2),
         ("not-found", 6),
         ("conflict", 7),
+        ("already-exists", 7),
+        ("state-conflict", 7),
         ("invalid-transition", 3),
         ("approvals-missing", 3),
         ("self-approval", 3),
