@@ -77,7 +77,12 @@ import numpy.typing as npt
 from scipy import stats
 
 from benchmarks._common import print_table, write_results
-from sluicegate.stats.sequential import MonitorConfig, error_ratio_log_lr, mixture_log_e_value
+from sluicegate.stats.sequential import (
+    MonitorConfig,
+    error_ratio_log_lr,
+    mixture_log_e_value,
+    srm_log_e_value,
+)
 from sluicegate.stats.simulator import CountMatrix, Regression, Simulator, SimulatorConfig
 
 FloatArray = npt.NDArray[np.float64]
@@ -221,9 +226,11 @@ def first_time(trigger: BoolArray, minutes_per_step: float) -> FloatArray:
 # --- ours ------------------------------------------------------------------------------------
 
 
-def evidence(counts: CountMatrix, config: MonitorConfig) -> tuple[FloatArray, FloatArray]:
-    """Running maxima of the log e-values (harm, safety), NaN until both arms have
-    ``min_requests``, computed in chunks of rollouts to bound memory."""
+def evidence(
+    counts: CountMatrix, config: MonitorConfig, weight: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Running maxima of the log e-values (harm, safety, sample-ratio check at ``weight``), NaN
+    until both arms have ``min_requests``, computed in chunks of rollouts to bound memory."""
     rollouts, steps = counts.canary_errors.shape
     harm_out = np.empty((rollouts, steps))
     safe_out = np.empty((rollouts, steps))
@@ -244,24 +251,31 @@ def evidence(counts: CountMatrix, config: MonitorConfig) -> tuple[FloatArray, Fl
         )
         harm_out[part] = np.maximum.accumulate(mixture_log_e_value(harm, weights), axis=1)
         safe_out[part] = np.maximum.accumulate(mixture_log_e_value(safe), axis=1)
-    enough = (
-        np.minimum(
-            np.cumsum(counts.canary_requests, axis=1), np.cumsum(counts.baseline_requests, axis=1)
-        )
-        >= config.min_requests
-    )
+    cum_c = np.cumsum(counts.canary_requests, axis=1)
+    cum_b = np.cumsum(counts.baseline_requests, axis=1)
+    srm_out = np.maximum.accumulate(srm_log_e_value(cum_c, cum_c + cum_b, weight), axis=1)
+    enough = np.minimum(cum_c, cum_b) >= config.min_requests
     enough &= np.arange(1, enough.shape[1] + 1) >= config.min_intervals
-    return np.where(enough, harm_out, np.nan), np.where(enough, safe_out, np.nan)
+    return (
+        np.where(enough, harm_out, np.nan),
+        np.where(enough, safe_out, np.nan),
+        np.where(enough, srm_out, np.nan),
+    )
 
 
 def rollback_times(
-    paths: tuple[FloatArray, FloatArray], threshold: float, beta: float, step: float
+    paths: tuple[FloatArray, FloatArray, FloatArray],
+    threshold: float,
+    beta: float,
+    step: float,
+    srm_threshold: float,
 ) -> FloatArray:
-    """Rollback times under the monitor's rules: harm e-value >= threshold before the safety
-    e-value reaches 1/beta (promote-ready ends the monitoring)."""
-    harm, safe = paths
+    """Rollback times under the monitor's rules: the sample-ratio e-value >= ``srm_threshold``
+    or the harm e-value >= ``threshold``, before the safety e-value reaches 1/beta
+    (promote-ready ends the monitoring)."""
+    harm, safe, srm = paths
     with np.errstate(invalid="ignore"):
-        rollback = first_time(harm >= threshold, step)
+        rollback = first_time((harm >= threshold) | (srm >= srm_threshold), step)
         promote = first_time(safe >= math.log(1 / beta), step)
     return np.where(rollback <= promote, rollback, NEVER)
 
@@ -397,6 +411,99 @@ def fastest_feasible_median(canary_per_minute: float, p0: float, p1: float) -> f
     return round(hi, 2)
 
 
+# --- the judge: latency shift, tail and spread regressions ----------------------------------------
+
+JUDGE_SIZES = (200, 1_000, 5_000, 20_000)  # latency samples per arm in one analysis
+LATENCY_MU, LATENCY_SIGMA = math.log(100.0), 0.5  # the simulator's default lognormal (ms)
+
+
+def _latency_scenarios() -> dict[str, Callable[[np.random.Generator, int], FloatArray]]:
+    """Canary latency generators: healthy, and the three regressions of issue 10."""
+    q95 = math.exp(LATENCY_MU + 1.6448536269514722 * LATENCY_SIGMA)
+
+    def healthy(rng: np.random.Generator, n: int) -> FloatArray:
+        return rng.lognormal(LATENCY_MU, LATENCY_SIGMA, n)
+
+    def shift(rng: np.random.Generator, n: int) -> FloatArray:
+        return healthy(rng, n) * 1.10  # every request 10% slower
+
+    def tail(rng: np.random.Generator, n: int) -> FloatArray:
+        x = healthy(rng, n)  # the slowest 5% twice as slow: p99 x2, median unchanged
+        return np.where(x > q95, 2.0 * x, x)
+
+    def spread(rng: np.random.Generator, n: int) -> FloatArray:
+        # log-variance x2 around the same median: p99 x exp(2.326 * 0.5 * (sqrt 2 - 1)) = 1.62
+        return rng.lognormal(LATENCY_MU, LATENCY_SIGMA * math.sqrt(2.0), n)
+
+    return {"healthy": healthy, "shift +10%": shift, "p99 x2": tail, "variance x2": spread}
+
+
+def judge_scenarios(runs: int, seed: int) -> dict[str, Any]:
+    """Share of analyses that fail the latency metric, per regression, sample size and check.
+
+    One judge verdict per analysis (a fixed-horizon test: no peeking), the baseline drawn from
+    the healthy model, ``runs`` seeded analyses per cell.  Three metrics judge the same data: the
+    default rank test, the rank test plus ``quantiles: {p99: 10}``, and the rank test plus
+    ``distribution_test: ks``."""
+    from sluicegate.stats import judge, parse_judge_config
+
+    cfg = parse_judge_config(
+        {
+            "metrics": [
+                {"name": "shift", "kind": "latency"},
+                {"name": "p99", "kind": "latency", "quantiles": {"p99": 10}},
+                {"name": "ks", "kind": "latency", "distribution_test": "ks"},
+            ]
+        }
+    )
+    checks = ("shift", "p99", "ks")
+    rates: dict[str, dict[str, dict[str, float]]] = {}
+    for number, (name, draw) in enumerate(_latency_scenarios().items()):
+        rates[name] = {}
+        for n in JUDGE_SIZES:
+            rng = np.random.default_rng(np.random.SeedSequence([seed, number, n]))
+            failed = dict.fromkeys(checks, 0)
+            for _ in range(runs):
+                base = rng.lognormal(LATENCY_MU, LATENCY_SIGMA, n)
+                can = draw(rng, n)
+                verdict = judge(dict.fromkeys(checks, base), dict.fromkeys(checks, can), cfg)
+                for k in checks:
+                    failed[k] += not verdict.metric(k).passed
+            rates[name][str(n)] = {k: failed[k] / runs for k in checks}
+    rows = []
+    for name, by_size in rates.items():
+        for check in checks:
+            cells = [f"{by_size[str(n)][check]:.1%}" for n in JUDGE_SIZES]
+            smallest = next((n for n in JUDGE_SIZES if by_size[str(n)][check] >= 0.5), None)
+            label = "false fail" if name == "healthy" else "detected"
+            rows.append([name, check, label, *cells, f"{smallest:,}" if smallest else "never"])
+    print_table(
+        f"The judge on latency (lognormal median 100 ms, sigma 0.5; {runs} analyses per cell; "
+        "share of analyses that fail the metric)",
+        ["scenario", "check", "rate", *(f"n={n:,}" for n in JUDGE_SIZES), "n for 50%"],
+        rows,
+    )
+    return {
+        "runs_per_cell": runs,
+        "samples_per_arm": list(JUDGE_SIZES),
+        "latency_model": {"distribution": "lognormal", "median_ms": 100.0, "sigma": LATENCY_SIGMA},
+        "checks": {
+            "shift": "rank test (default)",
+            "p99": "rank test + quantiles {p99: 10}",
+            "ks": "rank test + distribution_test ks",
+        },
+        "fail_rate": rates,
+        "smallest_n_detecting_half": {
+            name: {
+                check: next((n for n in JUDGE_SIZES if by_size[str(n)][check] >= 0.5), None)
+                for check in checks
+            }
+            for name, by_size in rates.items()
+            if name != "healthy"
+        },
+    }
+
+
 # --- scenarios ------------------------------------------------------------------------------------
 
 
@@ -419,21 +526,25 @@ def scenario(
     monitor: MonitorConfig,
     oracle: tuple[float, float] | None,
     canary_per_minute: float,
+    weight: float,
 ) -> dict[str, Any]:
     tick = 1.0 / TICKS_PER_MINUTE
     mins = ticks.minutes()
     focused = replace(monitor, expected_ratio=2.0)
     rows: list[Outcome] = []
 
+    srm_at = math.log(1 / monitor.srm_alpha)
+
     def ours(label: str, cfg: MonitorConfig, s: Streams, step: float, every: str) -> Outcome:
-        threshold = math.log(1 / cfg.alpha)
+        threshold = math.log(1 / cfg.harm_alpha)  # alpha less the SRM check's share
         out = summarise(
             label,
-            f"alpha {cfg.alpha:g}, min {cfg.min_requests} req/arm"
+            f"alpha {cfg.alpha:g} (harm {cfg.harm_alpha:g} + SRM {cfg.srm_alpha:g}), "
+            f"min {cfg.min_requests} req/arm"
             + (f", expected_ratio {cfg.expected_ratio:g}" if cfg.expected_ratio else ""),
             every,
-            rollback_times(evidence(s.healthy, cfg), threshold, cfg.beta, step),
-            rollback_times(evidence(s.bad, cfg), threshold, cfg.beta, step),
+            rollback_times(evidence(s.healthy, cfg, weight), threshold, cfg.beta, step, srm_at),
+            rollback_times(evidence(s.bad, cfg, weight), threshold, cfg.beta, step, srm_at),
         )
         rows.append(out)
         return out
@@ -441,16 +552,20 @@ def scenario(
     shipped = ours("ours, as shipped", monitor, mins, 1.0, "1m")
     ours_1m = ours("ours, expected_ratio 2", focused, mins, 1.0, "1m")
     ours_15s = ours("ours, expected_ratio 2", focused, ticks, tick, "15s")
-    tune_paths = evidence(mins.tune_healthy, focused)
+    tune_paths = evidence(mins.tune_healthy, focused, weight)
     threshold = calibrate(
-        lambda t: rollback_times(tune_paths, t, focused.beta, 1.0), 0.0, math.log(1 / monitor.alpha)
+        lambda t: rollback_times(tune_paths, t, focused.beta, 1.0, srm_at),
+        0.0,
+        math.log(1 / monitor.harm_alpha),
     )
     calibrated = summarise(
         "ours, expected_ratio 2, calibrated",
-        f"alpha {math.exp(-threshold):.3f} (tuned to {BUDGET:.0%} on the tuning set)",
+        f"harm alpha {math.exp(-threshold):.3f} (tuned to {BUDGET:.0%} on the tuning set)",
         "1m",
-        rollback_times(evidence(mins.healthy, focused), threshold, focused.beta, 1.0),
-        rollback_times(evidence(mins.bad, focused), threshold, focused.beta, 1.0),
+        rollback_times(
+            evidence(mins.healthy, focused, weight), threshold, focused.beta, 1.0, srm_at
+        ),
+        rollback_times(evidence(mins.bad, focused, weight), threshold, focused.beta, 1.0, srm_at),
     )
     rows.append(calibrated)
 
@@ -588,6 +703,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests", type=float, default=5000.0, help="per minute, both arms")
     parser.add_argument("--weight", type=float, default=0.1, help="canary traffic share")
     parser.add_argument("--seed", type=int, default=20261121)
+    parser.add_argument("--judge-runs", type=int, default=200, help="analyses per judge cell")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     monitor = MonitorConfig()
@@ -631,6 +747,7 @@ def main(argv: list[str]) -> None:
         monitor,
         (0.01, 0.02),
         args.requests * args.weight,
+        args.weight,
     )
     levels = [0.0025, 0.005, 0.01, 0.02, 0.04]
     per = max(n // len(levels), 1)
@@ -647,6 +764,7 @@ def main(argv: list[str]) -> None:
         monitor,
         None,
         args.requests * args.weight,
+        args.weight,
     )
     drift = Drift()
 
@@ -666,7 +784,9 @@ def main(argv: list[str]) -> None:
         monitor,
         None,
         args.requests * args.weight,
+        args.weight,
     )
+    judge_out = judge_scenarios(args.judge_runs, args.seed)
     write_results(
         "detection",
         {
@@ -680,6 +800,8 @@ def main(argv: list[str]) -> None:
                 "false_rollback_budget": BUDGET,
                 "monitor": {
                     "alpha": monitor.alpha,
+                    "srm_alpha": monitor.srm_alpha,
+                    "harm_alpha": monitor.harm_alpha,
                     "beta": monitor.beta,
                     "min_requests": monitor.min_requests,
                 },
@@ -689,6 +811,7 @@ def main(argv: list[str]) -> None:
             "single_service": single,
             "fleet": fleet_out,
             "drifting_baseline": drift_out,
+            "judge_latency": judge_out,
             # Issue 5 section 6, per scenario. The stationary single service cannot meet it
             # (see its information bound); "goal_met" stays that strictest reading.
             "goal_met": single["twice_as_fast_as_tuned_baselines"],

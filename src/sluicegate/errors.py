@@ -31,6 +31,7 @@ import ``sluicegate.domain``) and ``sluicegate.stats`` can join the tree. It hol
     ├── Conflict                       (conflict)                 409, exit 7
     │   ├── AlreadyExists              (already-exists)           409, exit 7
     │   ├── StateConflict              (state-conflict)           409, exit 7
+    │   ├── StageNotReached            (stage-not-reached)        409, exit 3
     │   └── GateBlocked                                           409, exit 3
     │       ├── GateDenied             (gate-blocked)             exit 3
     │       └── GatePending            (gate-pending)             exit 5

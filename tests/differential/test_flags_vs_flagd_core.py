@@ -2,7 +2,9 @@
 
 Hypothesis generates flag sets (targeting rules over every supported operator, ``$ref``
 evaluators, fractional splits with the default CBOR bucketing) and contexts; both engines must
-return the same value, variant, reason and error code.
+return the same value, variant, reason and error code. The definitions include the problems flagd
+tolerates (unknown variants, operators and ``$ref``s, invalid ``sem_ver`` literals, zero and
+negative weights), which the engine loads as findings since issue #11.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ var_nodes = st.one_of(
     st.builds(lambda k: {"var": {"cat": ["", k]}}, st.sampled_from(KEYS)),
     st.builds(lambda k: {"var": [{"cat": [k]}, "dflt"]}, st.sampled_from(KEYS)),
 )
-SEMVER_OPS = ["=", "!=", "<", "<=", ">", ">=", "^", "~"]
+# "===" and "2.0.0.0" are invalid: flagd (and the engine, since issue #11) evaluates them to null.
+SEMVER_OPS = ["=", "!=", "<", "<=", ">", ">=", "^", "~", "==="]
 
 
 def _values(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -89,7 +92,7 @@ def _values(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
             lambda v, op, target: {"sem_ver": [v, op, target]},
             children,
             st.sampled_from(SEMVER_OPS),
-            st.sampled_from(["1.2.3", "v2", "1.0.0-alpha", "2.0"]),
+            st.sampled_from(["1.2.3", "v2", "1.0.0-alpha", "2.0", "2.0.0.0"]),
         ),
         st.builds(lambda c, a, b: {"if": [c, a, b]}, children, children, children),
         st.builds(lambda c, a, b: {"?:": [c, a, b]}, children, children, children),
@@ -109,12 +112,15 @@ def _values(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
             st.one_of(st.just({"var": "items"}), st.lists(st.integers(-2, 3), max_size=3)),
         ),
         st.just({">": [{"var": "$flagd.timestamp"}, 1_000_000]}),
+        st.builds(lambda a: {"nope": [a]}, children),  # unknown operator: PARSE_ERROR if reached
     )
 
 
 values = st.recursive(st.one_of(scalars, var_nodes), _values, max_leaves=6)
-variant_names = st.one_of(st.sampled_from(VARIANTS), st.none())
-weights = st.lists(st.integers(0, 60), min_size=1, max_size=3).filter(lambda ws: sum(ws) > 0)
+# "purple" is not a variant: GENERAL when a rule returns it (issue #11: no longer refused).
+variant_names = st.one_of(st.sampled_from([*VARIANTS, "purple"]), st.none())
+# all-zero and negative weights: null and clamped to 0, as flagd does (issue #11)
+weights = st.lists(st.integers(-5, 60), min_size=1, max_size=3)
 
 
 def _fractional(seed: Any, names: list[Any], ws: list[int]) -> dict[str, Any]:
@@ -129,7 +135,7 @@ fractionals = st.builds(
     weights,
 )
 results = st.recursive(
-    st.one_of(variant_names, fractionals, st.just({"$ref": "shared"})),
+    st.one_of(variant_names, fractionals, st.just({"$ref": "shared"}), st.just({"$ref": "gone"})),
     lambda inner: st.builds(lambda c, a, b: {"if": [c, a, b]}, values, inner, inner),
     max_leaves=4,
 )

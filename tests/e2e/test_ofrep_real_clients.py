@@ -25,6 +25,7 @@ from openfeature.event import EventDetails, ProviderEvent
 from openfeature.exception import ErrorCode
 from openfeature.flag_evaluation import Reason
 
+from sluicegate.flags import check_flag_set
 from sluicegate.sdk import SluicegateProvider
 
 BOOL = {"on": True, "off": False}
@@ -203,14 +204,59 @@ def test_cli_export_import_diff_history_and_rollback(server: Server, staging: st
     assert json.loads(r.stdout) == FLAGS
 
     bad = server.home / "bad.json"
-    bad.write_text(
-        json.dumps({"flags": {"x": {"state": "ENABLED", "variants": {"a": 1, "b": "2"}}}})
-    )
+    bad.write_text(json.dumps({"flags": {"x": {"state": "ON", "variants": {"a": 1}}}}))
     r = server.sluice("flags", "apply", "shop", "--env", "staging", "-f", str(bad), who="alice")
     assert r.returncode == 2
-    assert "/flags/x/variants/b" in r.stderr
+    assert "/flags/x/state" in r.stderr
     r = server.sluice("flags", "get", "nope", "--env", "staging", who="alice")
     assert r.returncode == 6
+
+
+def test_cli_imports_flagds_own_flag_file(server: Server, staging: str) -> None:
+    """issue #11: flagd's testkit file loads; its problems are warnings in staging (stderr and
+    --json) and refusals, each with its JSON pointer, in production."""
+    del staging
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "flagd" / "testkit-flags.json"
+    expected = [f.pointer for f in check_flag_set(path.read_text("utf-8"))]
+    args = ("flags", "create", "flagd-kit", "--team", "payments", "-f", str(path))
+    r = server.sluice(*args, "--env", "staging", who="alice")
+    assert r.returncode == 0, r.stderr
+    for pointer in expected:
+        assert f"warning (new) {pointer}:" in r.stderr
+    r = server.sluice(
+        "flags", "apply", "flagd-kit", "--env", "staging", "-f", str(path), "--json", who="alice"
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["outcome"] == "unchanged"
+    assert [f["pointer"] for f in result["findings"]] == expected
+    r = server.sluice(*args, "--env", "production", who="alice")
+    assert r.returncode == 2
+    for pointer in expected:
+        assert pointer in r.stderr
+
+    policy = ("flags", "policy", "flagd-kit", "--env", "staging")
+    r = server.sluice(*policy, "--json", who="alice")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["findings"] == "warn"
+    assert server.sluice(*policy, "--findings", "refuse", who="alice").returncode == 3
+    r = server.sluice(*policy, "--findings", "refuse", who="root")
+    assert r.returncode == 0, r.stderr
+    assert "new findings refused" in r.stdout
+    worse = json.loads(path.read_text("utf-8"))
+    worse["flags"]["string-flag"]["targeting"] = {"regex": [1]}
+    worse_path = server.home / "worse.json"
+    worse_path.write_text(json.dumps(worse))
+    apply = ("flags", "apply", "flagd-kit", "--env", "staging", "-f")
+    r = server.sluice(*apply, str(worse_path), who="alice")
+    assert r.returncode == 2
+    assert "/flags/string-flag/targeting/regex" in r.stderr
+    unrelated = json.loads(path.read_text("utf-8"))
+    unrelated["flags"]["string-flag"]["defaultVariant"] = "parting"
+    worse_path.write_text(json.dumps(unrelated))
+    r = server.sluice(*apply, str(worse_path), who="alice")
+    assert r.returncode == 0, r.stderr  # the file's own problems are not new
+    assert "warning (existing)" in r.stderr
 
 
 def test_cli_four_eyes_in_production(server: Server, staging: str) -> None:

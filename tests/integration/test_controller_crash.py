@@ -58,7 +58,7 @@ def _spawn(home: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
 
 def _holder(h: Harness) -> str | None:
     with h.container.deps.uow(readonly=True) as uow:
-        lease = uow.rollouts.lease("rollout-controller")
+        lease = uow.leases.get("rollout-controller")
     return lease[0] if lease else None
 
 
@@ -114,7 +114,7 @@ def test_kill_9_at_random_points_neither_skips_nor_repeats_a_step(
     assert _status(h, rid) == "succeeded", log.read_text()[-4000:]
 
     with h.container.deps.uow(readonly=True) as uow:
-        history = uow.rollouts.steps(rid)
+        history = uow.rollout_steps.history(rid)
         fs = uow.flags.get_set("shop", "staging")
         assert fs is not None
         revisions = uow.flags.revisions(fs.id, limit=1000)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from tests.support.app import Harness
 from sluicegate.api.routes.flags.runtime import FlagSettings, RateLimiter, RevisionHub, runtime_for
 from sluicegate.api.routes.flags.sync import revision_events
 from sluicegate.domain.errors import Conflict
+from sluicegate.flags import check_flag_set
 from sluicegate.service import flags as flag_service
 from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
@@ -48,6 +51,9 @@ DOC: dict[str, Any] = {
         },
     }
 }
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "flagd"
 
 
 def _doc(**changes: Any) -> dict[str, Any]:
@@ -262,12 +268,21 @@ CYCLIC = {
     },
 }
 
-INVALID = [
+UNLOADABLE = [
     pytest.param(
         {"flags": {"f": {"state": "ON", "variants": BOOL, "defaultVariant": "on"}}},
-        "/flags/f/state",
+        ["/flags/f/state"],
         id="schema-violation",
     ),
+    pytest.param(
+        {"flags": {"f": {"state": "ON", "variants": BOOL}, "g": {"state": "ENABLED"}}},
+        ["/flags/f/state", "/flags/g"],
+        id="every-unloadable-flag",
+    ),
+    pytest.param([1, 2], ["/"], id="not-an-object"),
+]
+
+PROBLEMS = [
     pytest.param(
         {"flags": {"f": {"state": "ENABLED", "variants": BOOL, "defaultVariant": "maybe"}}},
         "/flags/f/defaultVariant",
@@ -300,37 +315,157 @@ INVALID = [
                     "state": "ENABLED",
                     "variants": BOOL,
                     "defaultVariant": "on",
-                    "targeting": {"fractional": [["on", -5], ["off", 10]]},
+                    "targeting": {"fractional": [["on", 0], ["off", 0]]},
                 }
             }
         },
         "/flags/f/targeting/fractional",
         id="bad-fractional-weight",
     ),
-    pytest.param([1, 2], "/", id="not-an-object"),
 ]
 
 
-@pytest.mark.parametrize(("document", "pointer"), INVALID)
-def test_invalid_documents_are_refused_with_a_pointer(
-    harness: Harness, document: Any, pointer: str
+@pytest.mark.parametrize(("document", "pointers"), UNLOADABLE)
+def test_unloadable_documents_are_refused_naming_every_problem(
+    harness: Harness, document: Any, pointers: list[str]
 ) -> None:
     h = harness
     _create(h, "staging")
     before = h.counts()
     r = h.call("alice", "PUT", "/api/v1/flag-sets/shop/staging/document", json=document)
     assert r.status_code == 422, r.text
-    field = r.json()["errors"][0]["field"]
-    assert field.startswith(pointer), (field, pointer)
+    assert [e["field"] for e in r.json()["errors"]] == pointers
     assert r.json()["code"] == "invalid-input"
     body = {"name": "other", "environment": "staging", "owner_team": "payments"}
     if isinstance(document, dict):
         r = h.call("alice", "POST", "/api/v1/flag-sets", json={**body, "document": document})
         assert r.status_code == 422
-        assert r.json()["errors"][0]["field"] == field
+        assert [e["field"] for e in r.json()["errors"]] == pointers
     r = h.call("alice", "POST", "/api/v1/flag-sets/shop/staging/diff", json=document)
     assert r.status_code == 422
     assert h.counts() == before
+
+
+@pytest.mark.parametrize(("document", "pointer"), PROBLEMS)
+def test_new_problems_are_refused_where_the_set_refuses_them(
+    harness: Harness, document: Any, pointer: str
+) -> None:
+    h = harness
+    _create(h, "staging", policy={"findings": "refuse"})
+    before = h.counts()
+    base = "/api/v1/flag-sets/shop/staging"
+    r = h.call("alice", "PUT", f"{base}/document", json=document)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"].startswith(pointer), r.json()["errors"]
+    assert "policy findings: refuse" in r.json()["detail"]
+    r = h.call("alice", "POST", f"{base}/diff", json=document)
+    assert r.status_code == 200
+    assert r.json()["refused"] is True
+    assert r.json()["findings"][0]["pointer"].startswith(pointer)
+    assert r.json()["findings"][0]["new"] is True
+    body = {"name": "other", "environment": "production", "owner_team": "payments"}
+    r = h.call("carol", "POST", "/api/v1/flag-sets", json={**body, "document": document})
+    assert r.status_code == 422, r.text  # production refuses by default
+    assert h.counts() == before
+
+
+@pytest.mark.parametrize(("document", "pointer"), PROBLEMS)
+def test_problems_are_accepted_with_findings_where_the_set_warns(
+    harness: Harness, document: Any, pointer: str
+) -> None:
+    h = harness
+    created = _create(h, "staging")
+    assert created["flag_set"]["findings"] == "warn"
+    r = h.call("alice", "PUT", "/api/v1/flag-sets/shop/staging/document", json=document)
+    assert r.status_code == 200, r.text
+    assert r.json()["outcome"] == "revised"
+    (finding, *_) = r.json()["findings"]
+    assert finding["pointer"].startswith(pointer)
+    assert finding["new"] is True
+    assert finding["fatal"] is False
+    assert finding["reason"]
+    assert finding["effect"]
+
+
+def test_existing_problems_do_not_block_an_unrelated_change(harness: Harness) -> None:
+    h = harness
+    _create(h, "staging")
+    base = "/api/v1/flag-sets/shop/staging"
+    broken = copy.deepcopy(DOC)
+    broken["flags"]["colour"]["targeting"] = {"if": [{"regex": [1]}, "red", "purple"]}
+    r = h.call("alice", "PUT", f"{base}/document", json=broken)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["findings"]) == 2
+    r = h.call("admin", "PATCH", base, json={"policy": {"findings": "refuse"}})
+    assert r.status_code == 200, r.text
+    unrelated = copy.deepcopy(broken)
+    unrelated["flags"]["static-on"]["defaultVariant"] = "off"
+    r = h.call("alice", "PUT", f"{base}/document", json=unrelated)
+    assert r.status_code == 200, r.text
+    assert [f["new"] for f in r.json()["findings"]] == [False, False]
+    worse = copy.deepcopy(unrelated)
+    worse["flags"]["static-on"]["targeting"] = {"if": [True, "maybe", "off"]}
+    r = h.call("alice", "PUT", f"{base}/document", json=worse)
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["/flags/static-on/targeting/if/1"]
+
+
+def test_relaxing_findings_in_production_needs_an_admin(harness: Harness) -> None:
+    h = harness
+    body = {
+        "name": "shop",
+        "environment": "production",
+        "owner_team": "payments",
+        "policy": {"findings": "warn"},
+    }
+    r = h.call("carol", "POST", "/api/v1/flag-sets", json=body)
+    assert r.status_code == 403, r.text
+    r = h.call("admin", "POST", "/api/v1/flag-sets", json=body)
+    assert r.status_code == 201, r.text
+    r = h.call(
+        "admin",
+        "PATCH",
+        "/api/v1/flag-sets/shop/production",
+        json={"policy": {"findings": "never"}},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "policy.findings"
+
+
+@pytest.mark.parametrize("name", ["testkit-flags.json", "allFlags.json"])
+def test_flagds_own_flag_files_import(harness: Harness, name: str) -> None:
+    """issue #11: neither file loaded, because one invalid flag refused the whole set."""
+    h = harness
+    document = json.loads((FIXTURES / name).read_text("utf-8"))
+    expected = [f.pointer for f in check_flag_set(document)]
+    assert expected  # both files carry deliberately broken flags
+    body = {"name": "imported", "environment": "staging", "owner_team": "payments"}
+    r = h.call("alice", "POST", "/api/v1/flag-sets", json={**body, "document": document})
+    assert r.status_code == 201, r.text
+    assert [f["pointer"] for f in r.json()["findings"]] == expected
+    assert r.json()["flag_set"]["flag_count"] == len(document["flags"])
+    r = _ofrep(
+        h,
+        "alice",
+        "/fractional-zero-weights-flag",
+        headers={"X-Sluicegate-Flag-Set": "imported"},
+        json={"context": {"targetingKey": "any-user"}},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["value"], r.json()["reason"]) == ("fallback", "DEFAULT")
+    production = {**body, "environment": "production"}
+    r = h.call("carol", "POST", "/api/v1/flag-sets", json={**production, "document": document})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == expected
+    policy = {"findings": "warn"}
+    r = h.call(
+        "admin",
+        "POST",
+        "/api/v1/flag-sets",
+        json={**production, "document": document, "policy": policy},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["outcome"] == "change-request"
 
 
 def test_malformed_bodies_change_nothing(harness: Harness) -> None:

@@ -17,7 +17,7 @@ import pytest
 from tests.support.app import Harness, make_harness
 from tests.support.rollouts import canary_experiment, create_rollout
 
-from sluicegate.adapters.db.rollouts import SqlRollouts
+from sluicegate.adapters.db.rollouts import SqlLeases
 
 LEASE = 1.5
 
@@ -41,7 +41,7 @@ def _spawn(home: Path, url: str, log: Path) -> subprocess.Popen[bytes]:
 
 def _lease(h: Harness) -> tuple[str, datetime] | None:
     with h.container.deps.uow(readonly=True) as uow:
-        return uow.rollouts.lease("rollout-controller")
+        return uow.leases.get("rollout-controller")
 
 
 def _wait(predicate: Any, what: str, timeout: float = 60.0) -> None:
@@ -94,14 +94,14 @@ def test_standby_takes_over_after_the_leader_is_killed(pg_url: str, tmp_path: Pa
         # It took over only once the dead leader's lease had run out: the lease changed hands
         # after the expiry we last saw (the leader's real, final expiry is no earlier).
         with h.container.deps.uow(readonly=True) as uow:
-            assert isinstance(uow.rollouts, SqlRollouts)
-            taken = uow.rollouts.lease_acquired_at("rollout-controller")
+            assert isinstance(uow.leases, SqlLeases)
+            taken = uow.leases.acquired_at("rollout-controller")
         assert taken is not None
         assert taken >= leader_lease[1]
         _wait(lambda: _status(h, rid) != "running", "the rollout to finish", timeout=120)
         assert _status(h, rid) == "succeeded", log.read_text()[-4000:]
         with h.container.deps.uow(readonly=True) as uow:
-            history = uow.rollouts.steps(rid)
+            history = uow.rollout_steps.history(rid)
         keys = [(s.step_index, s.action) for s in history]
         assert len(keys) == len(set(keys)) == 6
         assert {s.status for s in history} == {"applied", "passed"}
@@ -109,10 +109,8 @@ def test_standby_takes_over_after_the_leader_is_killed(pg_url: str, tmp_path: Pa
         assert second.wait(timeout=20) == 0
         # A clean stop gives the lease up at once.
         with h.container.deps.uow() as uow:
-            assert isinstance(uow.rollouts, SqlRollouts)
-            assert uow.rollouts.acquire_lease(
-                "rollout-controller", "test", LEASE, datetime.now(UTC)
-            )
+            assert isinstance(uow.leases, SqlLeases)
+            assert uow.leases.acquire("rollout-controller", "test", LEASE, datetime.now(UTC))
     finally:
         for p in procs:
             if p.poll() is None:

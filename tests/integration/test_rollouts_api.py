@@ -143,6 +143,9 @@ def test_open_service_breaker_holds_other_rollouts_until_a_probe_succeeds(
 ) -> None:
     h = sqlite_harness
     canary_experiment(h)
+    # The bad rollout's rollback ends its experiment (rolled-back), which then takes no more
+    # rollouts; the breaker is per service, so a second experiment on checkout meets it.
+    canary_experiment(h, "checkout-b")
     engine = _engine(h)
     bad = create_rollout(
         h, {"target": {"kind": "deployment", "service": "checkout"}, **_analysis(6.0)}
@@ -153,11 +156,12 @@ def test_open_service_breaker_holds_other_rollouts_until_a_probe_succeeds(
             "target": {"kind": "deployment", "service": "checkout", "deployment": "checkout-b"},
             **_analysis(),
         },
+        experiment="checkout-b",
     )
     bad_id, good_id = bad.json()["id"], good.json()["id"]
     h.call("alice", "POST", f"/api/v1/rollouts/{bad_id}/start")
     assert _run(h, engine, bad_id)["status"] == "rolled-back"
-    h.call("alice", "POST", f"/api/v1/rollouts/{good_id}/start")
+    assert h.call("alice", "POST", f"/api/v1/rollouts/{good_id}/start").status_code == 200
     h.clock.advance(seconds=10)
     engine.tick(good_id)
     held = h.call("erin", "GET", f"/api/v1/rollouts/{good_id}").json()
@@ -461,20 +465,20 @@ def test_lease_is_taken_renewed_refused_and_released(harness: Harness) -> None:
 
     def acquire(holder: str) -> bool:
         with deps.uow() as uow:
-            return uow.rollouts.acquire_lease("rollout-controller", holder, 3600, now)
+            return uow.leases.acquire("rollout-controller", holder, 3600, now)
 
     assert acquire("a")
     assert acquire("a")  # renewal
     assert not acquire("b")
     with deps.uow() as uow:
-        lease = uow.rollouts.lease("rollout-controller")
+        lease = uow.leases.get("rollout-controller")
     assert lease is not None
     assert lease[0] == "a"
     with deps.uow() as uow:
-        uow.rollouts.release_lease("rollout-controller", "b")  # not b's: no effect
+        uow.leases.release("rollout-controller", "b")  # not b's: no effect
     assert not acquire("b")
     with deps.uow() as uow:
-        uow.rollouts.release_lease("rollout-controller", "a")
+        uow.leases.release("rollout-controller", "a")
     assert acquire("b")
     assert not acquire("a")
 

@@ -17,17 +17,17 @@ FLAGS: dict[str, Any] = {
 }
 
 
-def canary_experiment(h: Harness) -> None:
-    """Propose the example experiment as alice, sign it off and move it to canary."""
+def canary_experiment(h: Harness, key: str = "checkout-redesign") -> None:
+    """Propose the example experiment (as ``key``) as alice, sign it off and move it to canary."""
     r = h.call(
         "alice",
         "POST",
         "/api/v1/experiments",
-        content=EXAMPLE_PROPOSAL,
+        content=EXAMPLE_PROPOSAL.replace("key: checkout-redesign", f"key: {key}"),
         headers={"content-type": "application/yaml"},
     )
     assert r.status_code == 201, r.text
-    path = "/api/v1/experiments/checkout-redesign"
+    path = f"/api/v1/experiments/{key}"
     for domain in r.json()["missing_signoffs"]:
         who = "carol" if domain in ("product", "operations") else "bob"
         assert h.call(who, "POST", f"{path}/approvals", json={"domain": domain}).status_code == 201
@@ -49,8 +49,8 @@ def flag_set(h: Harness) -> None:
     assert r.status_code < 300, r.text
 
 
-def create_rollout(h: Harness, plan: dict[str, Any], who: str = "alice") -> Any:
-    """POST a rollout of ``plan`` for the example experiment (the response, unchecked)."""
-    return h.call(
-        who, "POST", "/api/v1/rollouts", json={"experiment": "checkout-redesign", "plan": plan}
-    )
+def create_rollout(
+    h: Harness, plan: dict[str, Any], who: str = "alice", experiment: str = "checkout-redesign"
+) -> Any:
+    """POST a rollout of ``plan`` for ``experiment`` (the response, unchecked)."""
+    return h.call(who, "POST", "/api/v1/rollouts", json={"experiment": experiment, "plan": plan})

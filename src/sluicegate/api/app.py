@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from sluicegate import __version__
 from sluicegate.api import problems
 from sluicegate.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from sluicegate.api.routes import audit, experiments, health, risk
+from sluicegate.api.routes import audit, experiments, health, home, risk
 from sluicegate.api.routes import gates as gate_routes
 from sluicegate.api.routes import metrics as metric_routes
 from sluicegate.api.routes import notifications as webhook_routes
@@ -101,13 +101,14 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
         version=__version__,
         description="Control plane for governed innovation in DevOps.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by routes/home.py with local assets
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.container = container
     problems.install(app)
     problem_schemas.install(app)
+    home.install(app)
     for router in (
         health.router,
         identity.router,

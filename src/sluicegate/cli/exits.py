@@ -50,6 +50,7 @@ def _exit_table() -> dict[type[e.SluicegateError], ExitCode]:
         e.InvalidInput: ExitCode.USAGE,
         e.NotFound: ExitCode.NOT_FOUND,
         e.Conflict: ExitCode.CONFLICT,
+        e.StageNotReached: ExitCode.DENIED,
         e.InvalidTransition: ExitCode.DENIED,
         e.ApprovalRequired: ExitCode.DENIED,
         e.SelfApproval: ExitCode.DENIED,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from sluicegate.cli import complete
 from sluicegate.cli.client import Client
@@ -80,10 +81,20 @@ def _print_diff(diff: dict[str, Any]) -> None:
             out.print(styled("[yellow]~ {}[/]", section))
 
 
+def _print_findings(findings: list[dict[str, Any]]) -> None:
+    """Problems accepted with the document (the flag set warns, or they were there before)."""
+    for f in findings:
+        tag = "new" if f.get("new") else "existing"
+        where = escape(f["pointer"] or "/")
+        err.print(f"[yellow]warning[/] ({tag}) {where}: {escape(f['reason'])} -> {f['effect']}")
+
+
 def _report(result: dict[str, Any], as_json: bool) -> None:
     """Print a write's outcome; a change request awaiting approval exits 5 (pending)."""
     if as_json:
         emit_json(result)
+    else:
+        _print_findings(result.get("findings", []))
     fs = result["flag_set"]
     where = f"{fs['name']}/{fs['environment']}"
     if result["outcome"] == "revised":
@@ -165,6 +176,51 @@ def create(
         body.update({k: v for k, v in {"experiment": experiment, "reason": reason}.items() if v})
         result = client.request("POST", "/api/v1/flag-sets", json=body)
     _report(result, as_json)
+
+
+@app.command("policy")
+def policy(
+    name: NameArg,
+    env: Env,
+    findings: Annotated[
+        str | None,
+        typer.Option(help="New problems in a written document: refuse or warn (admin to relax)."),
+    ] = None,
+    require_approval: Annotated[
+        bool | None,
+        typer.Option("--require-approval/--no-require-approval", help="Four-eyes approval."),
+    ] = None,
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or change a flag set's policy (approval, and what writes do with new findings)."""
+    with client_session(as_json) as client:
+        current = client.request("GET", _base(name, env))
+        changes = {
+            key: value
+            for key, value in {"findings": findings, "require_approval": require_approval}.items()
+            if value is not None
+        }
+        if changes:
+            params = {"reason": reason} if reason else {}
+            current = client.request(
+                "PATCH",
+                _base(name, env),
+                json={"policy": {**(current.get("policy") or {}), **changes}},
+                params=params,
+            )
+    shown = {
+        "policy": current.get("policy") or {},
+        "requires_approval": current["requires_approval"],
+        "findings": current["findings"],
+    }
+    if as_json:
+        emit_json(shown)
+        return
+    out.print(
+        f"{name}/{env}: approval {'required' if shown['requires_approval'] else 'not required'}, "
+        f"new findings {'refused' if shown['findings'] == 'refuse' else 'accepted with warnings'}"
+    )
 
 
 @app.command("get")
@@ -293,6 +349,9 @@ def diff(
         return
     out.print(result["summary"])
     _print_diff(result["diff"])
+    _print_findings(result.get("findings", []))
+    if result.get("refused"):
+        err.print("applying it would be refused: the flag set refuses new problems")
 
 
 @app.command("history")
@@ -433,38 +492,26 @@ def token_create(
 def update(
     name: NameArg,
     env: Env,
-    policy: Annotated[
-        str | None,
-        typer.Option(help="New policy JSON (admin), e.g. '{\"require_approval\": true}'."),
-    ] = None,
     experiment: Annotated[
-        str | None,
-        typer.Option(help="Link this experiment key.", autocompletion=complete.experiments),
-    ] = None,
+        str,
+        typer.Option(
+            help="The experiment key to link the flag set to (its team may then change it).",
+            autocompletion=complete.experiments,
+        ),
+    ],
+    reason: Reason = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change a flag set's policy or its linked experiment (not its document: see `apply`)."""
-    body: dict[str, Any] = {}
-    if policy is not None:
-        try:
-            body["policy"] = json.loads(policy)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"--policy is not JSON: {exc.msg}", ExitCode.USAGE) from exc
-    if experiment is not None:
-        body["experiment"] = experiment
-    if not body:
-        raise CliError("nothing to change: give --policy and/or --experiment", ExitCode.USAGE)
+    """Link a flag set to an experiment (policy: `flags policy`; document: `flags apply`)."""
+    params = {"reason": reason} if reason else {}
     with client_session(as_json) as client:
-        found = client.request("PATCH", _base(name, env), json=body)
+        found = client.request(
+            "PATCH", _base(name, env), json={"experiment": experiment}, params=params
+        )
     if as_json:
         emit_json(found)
         return
-    found.pop("document", None)
-    out.print(
-        f"{found['name']}/{found['environment']}: approval "
-        f"{'required' if found['requires_approval'] else 'not required'}, "
-        f"experiment {found['experiment'] or 'none'}"
-    )
+    out.print(f"{found['name']}/{found['environment']}: linked to experiment {found['experiment']}")
 
 
 @requests_app.command("show")

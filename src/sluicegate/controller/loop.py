@@ -91,7 +91,7 @@ class Controller:
         s = self.engine.settings
         deps = self.container.deps
         with deps.uow() as uow:
-            leader = uow.rollouts.acquire_lease(
+            leader = uow.leases.acquire(
                 s.lease_name, self.holder, s.lease_seconds, deps.clock.now()
             )
         if leader != self.leader:
@@ -125,7 +125,7 @@ class Controller:
         if not self.leader:
             return
         with self.container.deps.uow() as uow:
-            uow.rollouts.release_lease(self.engine.settings.lease_name, self.holder)
+            uow.leases.release(self.engine.settings.lease_name, self.holder)
         self.leader = False
 
     def start(self) -> None:

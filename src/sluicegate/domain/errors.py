@@ -17,7 +17,8 @@ whole tree is drawn in the docstring of ``sluicegate.errors``. This module's par
     ├── NotFound              (not-found)
     ├── Conflict              (conflict: optimistic concurrency, a stale version)
     │   ├── AlreadyExists         (already-exists: a uniqueness rule, e.g. a duplicate key)
-    │   └── StateConflict         (state-conflict: its state refuses it, e.g. already revoked)
+    │   ├── StateConflict         (state-conflict: its state refuses it, e.g. already revoked)
+    │   └── StageNotReached       (stage-not-reached: the change needs a later lifecycle stage)
     ├── InvalidTransition     (invalid-transition)
     ├── ApprovalRequired      (approvals-missing)
     ├── SelfApproval          (self-approval)
@@ -47,6 +48,7 @@ __all__ = [
     "NotFound",
     "SelfApproval",
     "SluicegateError",
+    "StageNotReached",
     "StateConflict",
     "Unauthenticated",
     "Unavailable",
@@ -106,6 +108,13 @@ class StateConflict(Conflict):
 
     code = "state-conflict"
     default_hint = "Show it to see its current state; this action does not apply to that state."
+
+
+class StageNotReached(Conflict):
+    """The experiment has not reached the stage that the change needs (a rollout's target)."""
+
+    code = "stage-not-reached"
+    default_hint = "Move the experiment through its stages first (`sluice experiment show KEY`)."
 
 
 class InvalidTransition(SluicegateError):

@@ -4,8 +4,14 @@ Pure logic only; the flag engine (``sluicegate.flags``) validates the documents 
 
 Governance rules (docs/flags.md, "Governance"):
 
-* a flag set's policy is ``{"require_approval": bool}``; when absent, approval is required in the
-  ``production`` environment and nowhere else;
+* a flag set's policy is ``{"require_approval": bool, "findings": "refuse" | "warn"}``; when
+  absent, approval is required in the ``production`` environment and nowhere else;
+* problems the flag engine finds in a document (``sluicegate.flags.Finding``: an unknown
+  operator, an unknown variant, invalid fractional weights...) load and evaluate as flagd does;
+  a write reports every one with its JSON pointer, and refuses the *new* ones (those the current
+  revision does not already have) when the policy says ``findings: refuse`` - by default in
+  ``production``, while other environments warn. A document that cannot be loaded at all is
+  always refused;
 * a change to a flag set that requires approval becomes a *change request* (``pending``); a
   reviewer (role reviewer or admin) other than its author approves or rejects it; an approved
   request is applied by hand or, when it has an ``apply_at``, by the scheduler once due;
@@ -15,11 +21,12 @@ Governance rules (docs/flags.md, "Governance"):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
 from sluicegate.domain.errors import FieldError, InvalidInput, InvalidTransition
+from sluicegate.flags import Finding
 
 __all__ = [
     "CR_FINAL_STATES",
@@ -28,10 +35,14 @@ __all__ = [
     "EMPTY_DOCUMENT",
     "NAME_PATTERN",
     "ChangeRequestState",
+    "FindingsMode",
     "check_change_request",
     "diff_documents",
     "diff_summary",
+    "findings_mode",
+    "new_findings",
     "parse_policy",
+    "refused_findings",
     "requires_approval",
     "validate_name",
 ]
@@ -44,7 +55,15 @@ DEFAULT_APPROVAL_ENVIRONMENTS = frozenset({"production"})
 
 EMPTY_DOCUMENT: Mapping[str, Any] = {"flags": {}}
 
-_POLICY_KEYS = {"require_approval": bool}
+
+class FindingsMode(StrEnum):
+    """What a write does with new problems in its document (``policy.findings``)."""
+
+    REFUSE = "refuse"
+    WARN = "warn"
+
+
+_POLICY_KEYS: dict[str, type] = {"require_approval": bool, "findings": FindingsMode}
 
 
 class ChangeRequestState(StrEnum):
@@ -105,7 +124,14 @@ def parse_policy(value: object) -> dict[str, Any]:
                 f"unknown policy key {key!r}",
                 errors=[FieldError(f"policy.{key}", f"known keys: {', '.join(_POLICY_KEYS)}")],
             )
-        if not isinstance(item, kind):
+        if kind is FindingsMode:
+            choices = [mode.value for mode in FindingsMode]
+            if item not in choices:
+                raise InvalidInput(
+                    f"policy.{key} must be one of {', '.join(choices)}",
+                    errors=[FieldError(f"policy.{key}", f"expected one of {', '.join(choices)}")],
+                )
+        elif not isinstance(item, kind):
             raise InvalidInput(
                 f"policy.{key} must be a {kind.__name__}",
                 errors=[FieldError(f"policy.{key}", f"expected {kind.__name__}")],
@@ -119,6 +145,34 @@ def requires_approval(environment: str, policy: Mapping[str, Any]) -> bool:
     if isinstance(explicit, bool):
         return explicit
     return environment in DEFAULT_APPROVAL_ENVIRONMENTS
+
+
+def findings_mode(environment: str, policy: Mapping[str, Any]) -> FindingsMode:
+    """``policy.findings``; absent: refuse in the approval environments (production), else warn."""
+    explicit = policy.get("findings")
+    if explicit in tuple(FindingsMode):
+        return FindingsMode(explicit)
+    return (
+        FindingsMode.REFUSE if environment in DEFAULT_APPROVAL_ENVIRONMENTS else FindingsMode.WARN
+    )
+
+
+def new_findings(findings: Iterable[Finding], existing: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings the current document does not already have (same pointer and reason)."""
+    known = {(f.pointer, f.reason) for f in existing}
+    return tuple(f for f in findings if (f.pointer, f.reason) not in known)
+
+
+def refused_findings(
+    environment: str,
+    policy: Mapping[str, Any],
+    findings: Iterable[Finding],
+    existing: Iterable[Finding],
+) -> tuple[Finding, ...]:
+    """The new findings a write must refuse: none when the flag set warns."""
+    if findings_mode(environment, policy) is FindingsMode.WARN:
+        return ()
+    return new_findings(findings, existing)
 
 
 def _section(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

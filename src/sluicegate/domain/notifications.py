@@ -28,6 +28,7 @@ from sluicegate.domain.events import EventType
 __all__ = [
     "EVENT_TYPES",
     "SIGNATURE_HEADER",
+    "DeliveryState",
     "Envelope",
     "WebhookFormat",
     "backoff",
@@ -52,6 +53,15 @@ DELIVERY_HEADER = "X-Sluicegate-Delivery"
 
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
 _FAMILIES = frozenset(name.split(".", 1)[0] for name in EVENT_TYPES)
+
+
+class DeliveryState(StrEnum):
+    """One outbox delivery: pending -> sending -> delivered, back to pending (retry), or dead."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
 
 
 class WebhookFormat(StrEnum):

@@ -6,11 +6,12 @@ Only the stdlib and ``mmh3`` are used, so the engine can run inside SDKs and the
 from __future__ import annotations
 
 from .bucketing import Bucketing
-from .errors import FlagDefinitionError
+from .errors import Finding, FlagDefinitionError
 from .flagset import (
     BUCKETING_METADATA_KEY,
     DEFAULT_BUCKETING,
     CompiledFlagSet,
+    check_flag_set,
     compile_flag_set,
 )
 from .resolution import ErrorCode, Reason, Resolution
@@ -21,8 +22,10 @@ __all__ = [
     "Bucketing",
     "CompiledFlagSet",
     "ErrorCode",
+    "Finding",
     "FlagDefinitionError",
     "Reason",
     "Resolution",
+    "check_flag_set",
     "compile_flag_set",
 ]

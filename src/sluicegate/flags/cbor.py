@@ -20,8 +20,22 @@ _INT64_MIN = -(2**63)
 _UINT64_MAX = 2**64 - 1
 
 
+_FLOAT64_EXACT = 2**53
+
+
 def normalize_numbers(value: Any) -> Any:
-    """Integral floats within ``[-2**63, 2**64-1]`` become ints, recursively."""
+    """Integral floats within ``[-2**63, 2**64-1]`` become ints, recursively.
+
+    flagd's Go server reads every JSON number as a float64, so an integer beyond 2**53 (such as
+    the ``100000000000000000000`` JavaScript writes for ``1e20``) is first rounded to the float64
+    it would read: ``2**53 + 1`` hashes as ``2**53`` and ``10**20`` as the float ``1e20``. An
+    integer too large for a float64 cannot be hashed (``ValueError``): no bucket, the default.
+    """
+    if type(value) is int and not -_FLOAT64_EXACT <= value <= _FLOAT64_EXACT:
+        try:
+            value = float(value)
+        except OverflowError as exc:
+            raise ValueError("number out of float64 range") from exc
     if isinstance(value, float):
         if value.is_integer() and _INT64_MIN <= value <= _UINT64_MAX:
             return int(value)

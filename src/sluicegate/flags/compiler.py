@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import FlagDefinitionError, pointer
+from .errors import Finding, FlagDefinitionError, InvalidRule, pointer
 from .nodes import Evaluator, Node
 
 __all__ = ["OPERATORS", "Compiler", "OperatorCompiler", "full_data", "lookup"]
@@ -74,7 +74,11 @@ def full_data(context: Mapping[str, Any], flag_key: str) -> dict[str, Any]:
 
 
 class Compiler:
-    """Compiles one flag's targeting rule; ``$ref`` rules are inlined with cycle detection."""
+    """Compiles one flag's targeting rule; ``$ref`` rules are inlined with cycle detection.
+
+    A problem flagd tolerates is compiled into the behaviour flagd gives it at evaluation and
+    recorded in ``findings`` with its JSON pointer.
+    """
 
     def __init__(
         self,
@@ -83,7 +87,9 @@ class Compiler:
         bucketing: str,
         *,
         require_targeting_key: bool = False,
+        findings: list[Finding] | None = None,
     ) -> None:
+        self.findings: list[Finding] = [] if findings is None else findings
         self.flag_key = flag_key
         self.evaluators = evaluators
         self.bucketing = bucketing
@@ -95,7 +101,23 @@ class Compiler:
     def fail(self, path: tuple[str | int, ...], reason: str) -> FlagDefinitionError:
         return FlagDefinitionError(pointer(*path), reason)
 
-    def compile(self, node: Any, path: tuple[str | int, ...], root: bool = True) -> Node:
+    def problem(self, path: tuple[str | int, ...], reason: str, effect: str) -> None:
+        """Record a problem that flagd tolerates (the rule still compiles)."""
+        found = Finding(pointer(*path), reason, effect)
+        if found not in self.findings:
+            self.findings.append(found)
+
+    def invalid(self, path: tuple[str | int, ...], reason: str) -> Node:
+        """A rule flagd cannot parse: evaluating it gives ``PARSE_ERROR``, as in flagd."""
+        self.problem(path, reason, "PARSE_ERROR when evaluated")
+        message = f"{pointer(*path)}: {reason}"
+
+        def invalid_fn(_data: Any) -> Any:
+            raise InvalidRule(message)
+
+        return Node(invalid_fn)
+
+    def compile(self, node: Any, path: tuple[str | int, ...], root: bool = True) -> Node:  # noqa: PLR0911 - one return per JSON shape
         if isinstance(node, list):
             items = [self.compile(item, (*path, i), root) for i, item in enumerate(node)]
             if all(item.is_const for item in items):
@@ -110,13 +132,18 @@ class Compiler:
             if not node:
                 return Node.constant({})
             if len(node) != 1:
-                raise self.fail(path, "a rule object must have exactly one operator key")
+                self.problem(
+                    path,
+                    "a rule object must have exactly one operator key",
+                    "read as a literal object (GENERAL if returned as a variant)",
+                )
+                return Node.constant(dict(node))
             op, args = next(iter(node.items()))
             if op == "$ref":
                 return self._compile_ref(args, (*path, op), root)
             compiler = OPERATORS.get(op)
             if compiler is None:
-                raise self.fail((*path, op), f"unknown operator {op!r}")
+                return self.invalid((*path, op), f"unknown operator {op!r}")
             arg_list = args if isinstance(args, list) else [args]
             arg_path = (*path, op)
             if not isinstance(args, list):
@@ -149,10 +176,10 @@ class Compiler:
 
     def _compile_ref(self, name: Any, path: tuple[str | int, ...], root: bool) -> Node:
         if not isinstance(name, str) or name not in self.evaluators:
-            raise self.fail(path, f"$ref to unknown evaluator {name!r}")
+            return self.invalid(path, f"$ref to unknown evaluator {name!r}")
         if name in self._ref_stack:
             chain = " -> ".join([*self._ref_stack, name])
-            raise self.fail(path, f"cyclic $ref: {chain}")
+            return self.invalid(path, f"cyclic $ref: {chain}")
         self._ref_stack.append(name)
         try:
             return self.compile(self.evaluators[name], ("$evaluators", name), root)

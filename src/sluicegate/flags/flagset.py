@@ -11,12 +11,18 @@ from typing import Any
 from . import control, fractional, operators  # noqa: F401 - registers the operator compilers
 from .bucketing import Bucketing, parse_bucketing
 from .compiler import Compiler
-from .errors import FlagDefinitionError, pointer
+from .errors import Finding, FlagDefinitionError, InvalidRule, pointer
 from .resolution import ErrorCode, Reason, Resolution
 from .schema import FlagSpec, load_definition, validate_definition
 from .type_table import COMMON_TYPES, TypeTable
 
-__all__ = ["BUCKETING_METADATA_KEY", "DEFAULT_BUCKETING", "CompiledFlagSet", "compile_flag_set"]
+__all__ = [
+    "BUCKETING_METADATA_KEY",
+    "DEFAULT_BUCKETING",
+    "CompiledFlagSet",
+    "check_flag_set",
+    "compile_flag_set",
+]
 
 BUCKETING_METADATA_KEY = "sluicegate.bucketing"
 DEFAULT_BUCKETING = Bucketing.CBOR
@@ -72,6 +78,7 @@ def _compile_flag(
     set_metadata: Mapping[str, Any],
     bucketing: Bucketing,
     require_targeting_key: bool,
+    findings: list[Finding],
 ) -> tuple[Resolver, dict[Any, Resolution] | None]:
     """The flag's resolver, plus its precomputed results when they ignore the context."""
     metadata = MappingProxyType({**set_metadata, **spec.metadata})
@@ -82,8 +89,15 @@ def _compile_flag(
     if spec.targeting is None:
         static = types.default
         return (lambda _ctx, expected: static(expected)), types.defaults
+    if not isinstance(spec.targeting, dict):
+        unparsable = _error(ErrorCode.PARSE_ERROR, "targeting must be an object", metadata)
+        return (lambda _ctx, _expected: unparsable), dict.fromkeys(COMMON_TYPES, unparsable)
     compiler = Compiler(
-        spec.key, set_spec_evaluators, bucketing, require_targeting_key=require_targeting_key
+        spec.key,
+        set_spec_evaluators,
+        bucketing,
+        require_targeting_key=require_targeting_key,
+        findings=findings,
     )
     compiled = compiler.compile(spec.targeting, ("flags", spec.key, "targeting"))
     rule = compiled.fn
@@ -91,12 +105,14 @@ def _compile_flag(
         spec.targeting, ("flags", spec.key, "targeting"), set_spec_evaluators, frozenset()
     ):
         if _variant_key(literal) not in spec.variants:
-            raise FlagDefinitionError(pointer(*at), f"unknown variant {literal!r}")
+            compiler.problem(at, f"unknown variant {literal!r}", "GENERAL when this is returned")
     tables, defaults, matches, default = types.tables, types.defaults, types.matches, types.default
 
     def resolve_rule(ctx: dict[str, Any], expected: Any) -> Resolution:
         try:
             variant = rule(ctx)
+        except InvalidRule as exc:  # flagd cannot parse the rule it reached
+            return _error(ErrorCode.PARSE_ERROR, f"invalid targeting: {exc}", metadata)
         except Exception as exc:  # any failure of a rule is a GENERAL error result
             return _error(ErrorCode.GENERAL, f"targeting failed: {exc!r}", metadata)
         if variant is None:
@@ -142,7 +158,11 @@ def _branch_resolver(
     def outcome(value: Any, expected: Any) -> Resolution:
         if value is None:
             return types.default(expected)
-        return types.matches(expected)[_variant_key(value)]
+        found = types.matches(expected).get(_variant_key(value))
+        if found is None:
+            message = f"resolved variant {_variant_key(value)!r} not in variants"
+            return _error(ErrorCode.GENERAL, message, metadata)
+        return found
 
     pairs = {t: (outcome(yes, t), outcome(no, t)) for t in types.tables}
 
@@ -152,6 +172,8 @@ def _branch_resolver(
             return generic(ctx, expected)
         try:
             return pair[0] if cond(ctx) else pair[1]
+        except InvalidRule as exc:  # flagd cannot parse the rule it reached
+            return _error(ErrorCode.PARSE_ERROR, f"invalid targeting: {exc}", metadata)
         except Exception as exc:  # any failure of a rule is a GENERAL error result
             return _error(ErrorCode.GENERAL, f"targeting failed: {exc!r}", metadata)
 
@@ -161,7 +183,15 @@ def _branch_resolver(
 class CompiledFlagSet:
     """An immutable, compiled flag set. Thread-safe: evaluation mutates nothing shared."""
 
-    __slots__ = ("_fixed", "_flags", "bucketing", "flag_keys", "metadata", "revision")
+    __slots__ = (
+        "_fixed",
+        "_flags",
+        "bucketing",
+        "findings",
+        "flag_keys",
+        "metadata",
+        "revision",
+    )
 
     def __init__(
         self,
@@ -170,6 +200,7 @@ class CompiledFlagSet:
         metadata: Mapping[str, Any],
         revision: str,
         bucketing: Bucketing,
+        findings: tuple[Finding, ...] = (),
     ) -> None:
         self._flags = flags
         self._fixed = fixed
@@ -177,6 +208,7 @@ class CompiledFlagSet:
         self.metadata: Mapping[str, Any] = MappingProxyType(dict(metadata))
         self.revision = revision
         self.bucketing = bucketing
+        self.findings = findings
 
     def evaluate(
         self, flag_key: str, context: Mapping[str, Any], expected_type: type | None = None
@@ -208,9 +240,8 @@ class CompiledFlagSet:
             ctx = dict(ctx)
             if not all(type(key) is str for key in ctx):
                 return _error(ErrorCode.INVALID_CONTEXT, "context keys must be strings", {})
-        targeting_key = ctx.get("targetingKey")
-        if targeting_key is not None and type(targeting_key) is not str:
-            return _error(ErrorCode.INVALID_CONTEXT, "targetingKey must be a string", {})
+        # A targetingKey that is not a string is passed to the rules as it is, as flagd does:
+        # the fractional shorthand then has no bucketing value and returns null.
         return resolver(ctx, expected_type)
 
     def evaluate_all(self, context: Mapping[str, Any]) -> dict[str, Resolution]:
@@ -257,22 +288,28 @@ def compile_flag_set(
     bucketing: str | None = None,
     require_targeting_key: bool = False,
 ) -> CompiledFlagSet:
-    """Validate and compile a flagd flag set definition (JSON text or a parsed mapping).
+    """Compile a flagd flag set definition (JSON text or a parsed mapping).
+
+    As flagd does, a set whose rules have problems still loads, and each problem becomes the
+    evaluation-time error or default flagd gives it; the problems are listed, with their JSON
+    pointers, in ``CompiledFlagSet.findings``. Only a document that cannot be loaded at all (not
+    JSON, a flag without a valid ``state`` or ``variants``, invalid metadata, an unknown
+    bucketing) raises :class:`FlagDefinitionError`, whose ``findings`` list every such problem.
 
     ``bucketing`` selects the ``fractional`` algorithm (``cbor``, ``high-precision`` or
     ``legacy``); a flag set may declare it in its metadata under ``sluicegate.bucketing``.
     With ``require_targeting_key``, flags that split traffic by targeting key return a
     ``TARGETING_KEY_MISSING`` error instead of their default when the context lacks one.
-    Raises :class:`FlagDefinitionError` with a JSON pointer on invalid input.
     """
+    findings: list[Finding] = []
     document = load_definition(definition)
-    spec = validate_definition(document)
+    spec = validate_definition(document, findings)
     algorithm = _select_bucketing(bucketing, spec.metadata)
     flags: dict[str, Resolver] = {}
     fixed: dict[str, dict[Any, Resolution]] = {}
     for key, flag in spec.flags.items():
         resolver, table = _compile_flag(
-            flag, spec.evaluators, spec.metadata, algorithm, require_targeting_key
+            flag, spec.evaluators, spec.metadata, algorithm, require_targeting_key, findings
         )
         flags[key] = resolver
         if table is not None:
@@ -285,4 +322,17 @@ def compile_flag_set(
         default=str,
     )
     revision = hashlib.sha256(canonical.encode()).hexdigest()
-    return CompiledFlagSet(flags, fixed, spec.metadata, revision, algorithm)
+    return CompiledFlagSet(flags, fixed, spec.metadata, revision, algorithm, tuple(findings))
+
+
+def check_flag_set(
+    definition: str | Mapping[str, Any], *, bucketing: str | None = None
+) -> tuple[Finding, ...]:
+    """Every problem of a definition, each with its JSON pointer; never raises.
+
+    Fatal findings mean the set cannot be loaded; the others load and evaluate as flagd does.
+    """
+    try:
+        return compile_flag_set(definition, bucketing=bucketing).findings
+    except FlagDefinitionError as exc:
+        return exc.findings

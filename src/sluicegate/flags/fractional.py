@@ -11,53 +11,78 @@ from .nodes import Evaluator, Node
 __all__: list[str] = []
 
 Path = tuple[str | int, ...]
-_VARIANT_LITERALS = (str, bool, int, float)
+
+
+class _Invalid:
+    """Literal buckets that flagd rejects at evaluation: the operator returns null."""
+
+
+_INVALID = _Invalid()
+_NULL_EFFECT = "fractional returns null: the flag's default variant"
 
 
 def _static_buckets(
     c: Compiler, buckets: list[Any], path: Path, offset: int
-) -> tuple[list[Any], list[int]] | None:
-    """Validate literal buckets; ``None`` when some bucket is computed at evaluation time."""
+) -> tuple[list[Any], list[int]] | _Invalid | None:
+    """Check literal buckets; ``None`` when some bucket is computed at evaluation time."""
     variants: list[Any] = []
     weights: list[int] = []
-    dynamic = False
+    dynamic = invalid = False
     for i, bucket in enumerate(buckets):
         at = c.child(path, offset + i)
         if isinstance(bucket, dict):
             dynamic = True
             continue
         if not isinstance(bucket, list):
-            raise c.fail(at, "a fractional bucket must be an array [variant, weight]")
+            c.problem(at, "a fractional bucket must be an array [variant, weight]", _NULL_EFFECT)
+            invalid = True
+            continue
         if not bucket or len(bucket) > 2:
-            raise c.fail(at, "a fractional bucket must have one or two elements")
+            c.problem(at, "a fractional bucket must have one or two elements", _NULL_EFFECT)
+            invalid = True
+            continue
         variant = bucket[0]
         if isinstance(variant, dict | list):
             dynamic = True
-        elif variant is not None and not isinstance(variant, _VARIANT_LITERALS):
-            raise c.fail((*at, 0), "a fractional variant must be a string, number, bool or null")
         weight: Any = bucket[1] if len(bucket) == 2 else 1
         if isinstance(weight, dict | list):
             dynamic = True
             continue
         if isinstance(weight, bool) or not isinstance(weight, int):
-            raise c.fail((*at, 1), "a fractional weight must be an integer")
+            c.problem((*at, 1), "a fractional weight must be an integer", _NULL_EFFECT)
+            invalid = True
+            continue
         if weight < 0:
-            raise c.fail((*at, 1), "a fractional weight must not be negative")
+            c.problem((*at, 1), "a negative fractional weight", "clamped to 0, as flagd does")
+            weight = 0
         variants.append(variant)
         weights.append(weight)
+    if invalid:
+        return _INVALID
     if dynamic:
         return None
     total = sum(weights)
     if total == 0:
-        raise c.fail(path, "fractional weights must not all be zero")
+        c.problem(path, "fractional weights must not all be zero", _NULL_EFFECT)
+        return _INVALID
     if c.bucketing is not Bucketing.LEGACY and total > MAX_WEIGHT_SUM:
-        raise c.fail(path, f"fractional weights sum to {total}, above {MAX_WEIGHT_SUM}")
+        c.problem(path, f"fractional weights sum to {total}, above {MAX_WEIGHT_SUM}", _NULL_EFFECT)
+        return _INVALID
     return variants, weights
 
 
-def _fractional(c: Compiler, args: list[Any], path: Path, root: bool) -> Node:
+def _fractional(c: Compiler, args: list[Any], path: Path, root: bool) -> Node:  # noqa: PLR0911 - one return per specialised form
     if not root:
-        raise c.fail(path, "fractional is not supported inside map/filter/reduce/all/some/none")
+        c.problem(
+            path,
+            "fractional is not supported inside map/filter/reduce/all/some/none",
+            "GENERAL when evaluated",
+        )
+
+        def nested_fn(_data: Any) -> Any:
+            raise TypeError("fractional inside map/filter/reduce/all/some/none")
+
+        return Node(nested_fn)
     if not args:
         return Node.constant(None)
     algorithm = Bucketing(c.bucketing)
@@ -67,6 +92,9 @@ def _fractional(c: Compiler, args: list[Any], path: Path, root: bool) -> Node:
     nodes = c.args(args, path, root)
     if shorthand:
         c.uses_shorthand_fractional = True
+    if isinstance(static, _Invalid):
+        return _evaluate_then_null(nodes)
+    if shorthand:
         if static is not None:
             dist = Distribution(algorithm, c.flag_key, *static)
             return Node(dist.targeting_key_picker())
@@ -77,6 +105,17 @@ def _fractional(c: Compiler, args: list[Any], path: Path, root: bool) -> Node:
         dist = Distribution(algorithm, c.flag_key, *static)
         return _seeded(algorithm, dist, seed.fn, _generic(c, algorithm, nodes).fn)
     return _generic(c, algorithm, nodes)
+
+
+def _evaluate_then_null(nodes: list[Node]) -> Node:
+    """Arguments are still evaluated (they may fail) before flagd's fractional returns null."""
+    fns = tuple(node.fn for node in nodes if not node.is_const)
+
+    def null_fn(data: Any) -> None:
+        for fn in fns:
+            fn(data)
+
+    return Node(null_fn)
 
 
 def _seeded(algorithm: Bucketing, dist: Distribution, seed_fn: Evaluator, slow: Evaluator) -> Node:

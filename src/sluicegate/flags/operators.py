@@ -14,6 +14,7 @@ from .versions import SEMVER_OPERATORS, parse_version
 __all__: list[str] = []
 
 Path = tuple[str | int, ...]
+_NULL = "sem_ver returns null: the flag's default variant"
 
 
 def _fns(c: Compiler, args: list[Any], path: Path, root: bool) -> tuple[Evaluator, ...]:
@@ -297,11 +298,13 @@ def _sem_ver(c: Compiler, args: list[Any], path: Path, root: bool) -> Node:
     left, op, right = nodes
     if op.is_const and right.is_const:
         compare = SEMVER_OPERATORS.get(op.const) if isinstance(op.const, str) else None
-        if compare is None:
-            raise c.fail(c.child(path, 1), f"unsupported sem_ver operator {op.const!r}")
         target = parse_version(right.const)
+        if compare is None:
+            c.problem(c.child(path, 1), f"unsupported sem_ver operator {op.const!r}", _NULL)
         if target is None:
-            raise c.fail(c.child(path, 2), f"invalid semantic version {right.const!r}")
+            c.problem(c.child(path, 2), f"invalid semantic version {right.const!r}", _NULL)
+        if compare is None or target is None:
+            return _evaluate_all_then(nodes, None)
         fl = left.fn
 
         def sem_ver_fn(data: Any) -> bool | None:

@@ -1,7 +1,11 @@
 """Validation of flag set definitions against the flagd ``flags.json`` schema.
 
-A hand-written validator (no jsonschema dependency) that reports the first problem as a JSON
-pointer plus a reason. Targeting rules are validated while they are compiled.
+A hand-written validator (no jsonschema dependency). What stops a document from loading at all
+(flagd refuses it too: a flag without a valid ``state`` or ``variants``, bad metadata) raises
+:class:`FlagDefinitionError` listing every such problem, one per flag, with its JSON pointer. What
+flagd loads anyway (unknown properties, an unknown ``defaultVariant``, mixed variant types, a
+targeting that is not an object) becomes a :class:`Finding`. Targeting rules are checked while
+they are compiled.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import FlagDefinitionError, pointer
+from .errors import Finding, FlagDefinitionError, pointer
 
 __all__ = ["FlagSpec", "SetSpec", "load_definition", "validate_definition"]
 
@@ -28,7 +32,7 @@ class FlagSpec:
     enabled: bool
     variants: dict[str, Any]
     default_variant: str | None
-    targeting: dict[str, Any] | None
+    targeting: Any  # a rule object, None (static), or another value (a PARSE_ERROR at evaluation)
     metadata: dict[str, Any]
 
 
@@ -86,7 +90,7 @@ def _kind(value: Any) -> str | None:
     return None
 
 
-def _variants(value: Any, key: str) -> dict[str, Any]:
+def _variants(value: Any, key: str, findings: list[Finding]) -> dict[str, Any]:
     at = ("flags", key, "variants")
     if value is None:
         raise _fail("variants is required", "flags", key)
@@ -102,66 +106,110 @@ def _variants(value: Any, key: str) -> dict[str, Any]:
         if first_kind is None:
             first_kind = kind
         elif kind != first_kind:
-            raise _fail(f"mixed variant types: {kind} in a {first_kind} flag", *at, name)
+            findings.append(
+                Finding(
+                    pointer(*at, name),
+                    f"mixed variant types: {kind} in a {first_kind} flag",
+                    "TYPE_MISMATCH for callers that expect the other type",
+                )
+            )
     return dict(value)
 
 
-def _flag(key: Any, body: Any) -> FlagSpec:
+def _flag(key: Any, body: Any, findings: list[Finding]) -> FlagSpec:
     if not isinstance(key, str) or not key:
         raise _fail("flag keys must be non-empty strings", "flags", str(key))
     if not isinstance(body, Mapping):
         raise _fail("a flag must be an object", "flags", key)
     for field in body:
         if field not in _FLAG_FIELDS:
-            raise _fail(f"unknown flag property {field!r}", "flags", key, str(field))
+            findings.append(
+                Finding(
+                    pointer("flags", key, str(field)), f"unknown flag property {field!r}", "ignored"
+                )
+            )
     state = body.get("state")
     if state is None:
         raise _fail("state is required", "flags", key)
     if state not in _STATES:
         raise _fail("state must be ENABLED or DISABLED", "flags", key, "state")
-    variants = _variants(body.get("variants"), key)
+    variants = _variants(body.get("variants"), key, findings)
     default = body.get("defaultVariant")
     if default is not None and not isinstance(default, str):
         raise _fail("defaultVariant must be a string or null", "flags", key, "defaultVariant")
     if default == "":
         default = None
     if default is not None and default not in variants:
-        raise _fail(f"unknown variant {default!r}", "flags", key, "defaultVariant")
+        findings.append(
+            Finding(
+                pointer("flags", key, "defaultVariant"),
+                f"unknown variant {default!r}",
+                "GENERAL whenever the default variant applies",
+            )
+        )
     targeting = body.get("targeting")
-    if targeting is not None and not isinstance(targeting, Mapping):
-        raise _fail("targeting must be an object", "flags", key, "targeting")
+    if targeting and not isinstance(targeting, Mapping):
+        findings.append(
+            Finding(
+                pointer("flags", key, "targeting"), "targeting must be an object", "PARSE_ERROR"
+            )
+        )
+    elif targeting:
+        targeting = dict(targeting)
     return FlagSpec(
         key=key,
         enabled=state == "ENABLED",
         variants=variants,
         default_variant=default,
-        targeting=dict(targeting) if targeting else None,
+        targeting=targeting or None,
         metadata=_metadata(body.get("metadata"), "flags", key, "metadata"),
     )
 
 
-def validate_definition(document: dict[str, Any]) -> SetSpec:
+def validate_definition(document: dict[str, Any], findings: list[Finding]) -> SetSpec:
+    """Check the document's structure; lenient problems are appended to ``findings``."""
+    fatal: list[Finding] = []
+
+    def attempt(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except FlagDefinitionError as exc:
+            fatal.extend(exc.findings)
+            return None
+
     for field in document:
         if field not in _TOP_LEVEL:
-            raise _fail(f"unknown top-level property {field!r}", str(field))
+            findings.append(
+                Finding(pointer(str(field)), f"unknown top-level property {field!r}", "ignored")
+            )
     flags = document.get("flags", {})
     if not isinstance(flags, Mapping):
         raise _fail("flags must be an object", "flags")
     evaluators = document.get("$evaluators", {}) or {}
     if not isinstance(evaluators, Mapping):
-        raise _fail("$evaluators must be an object", "$evaluators")
-    for name, rule in evaluators.items():
+        fatal.append(Finding("/$evaluators", "$evaluators must be an object", "not loaded", True))
+        evaluators = {}
+    for name in evaluators:
         if not isinstance(name, str) or not name:
-            raise _fail("evaluator names must be non-empty strings", "$evaluators", str(name))
-        if not isinstance(rule, Mapping | list | str | int | float | bool) and rule is not None:
-            raise _fail("an evaluator must be a targeting rule", "$evaluators", name)
-    metadata = _metadata(document.get("metadata"), "metadata")
+            fatal.append(
+                Finding(
+                    pointer("$evaluators", str(name)),
+                    "evaluator names must be non-empty strings",
+                    "not loaded",
+                    True,
+                )
+            )
+    metadata = attempt(_metadata, document.get("metadata"), "metadata") or {}
     for field in ("flagSetId", "version"):
         if field in metadata and not isinstance(metadata[field], str):
-            raise _fail(f"{field} must be a string", "metadata", field)
-    return SetSpec(
-        flags={key: _flag(key, body) for key, body in flags.items()},
-        evaluators=dict(evaluators),
-        metadata=metadata,
-        document=document,
-    )
+            fatal.append(
+                Finding(pointer("metadata", field), f"{field} must be a string", "not loaded", True)
+            )
+    specs: dict[str, FlagSpec] = {}
+    for key, body in flags.items():
+        spec = attempt(_flag, key, body, findings)
+        if spec is not None:
+            specs[key] = spec
+    if fatal:
+        raise FlagDefinitionError(fatal[0].pointer, fatal[0].reason, tuple(fatal))
+    return SetSpec(flags=specs, evaluators=dict(evaluators), metadata=metadata, document=document)

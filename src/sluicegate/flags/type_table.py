@@ -79,6 +79,11 @@ class TypeTable:
             pass
         if self._variant is None:
             resolution = Resolution(None, None, Reason.DEFAULT, flag_metadata=self._metadata)
+        elif self._variant not in self._variants:  # as flagd: an error when the default applies
+            message = f"default variant {self._variant!r} not in variants"
+            resolution = Resolution(
+                None, None, Reason.ERROR, ErrorCode.GENERAL, message, self._metadata
+            )
         else:
             resolution = self._resolution(self._variant, self._reason, expected)
         self.defaults[expected] = resolution

@@ -238,4 +238,12 @@ class SluicegateProvider(AbstractProvider):
             snapshot = compile_snapshot(definition, None, None, self._bucketing)
         except Exception as exc:
             raise ParseError(f"cannot load flag file {str(path)!r}: {exc}") from exc
+        for finding in snapshot.flags.findings:  # loaded as flagd loads them; said once
+            logger.warning(
+                "flag file %s: %s: %s (%s)",
+                path,
+                finding.pointer or "/",
+                finding.reason,
+                finding.effect,
+            )
         self.install(snapshot)

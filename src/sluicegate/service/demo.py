@@ -14,7 +14,7 @@ from sluicegate.service.access import identity
 from sluicegate.service.access.ports import UserRecord
 from sluicegate.service.context import Deps, RequestContext
 
-__all__ = ["load_demo"]
+__all__ = ["STEP_SECONDS", "demo_round", "load_demo", "round_finished"]
 
 _USERS: list[tuple[str, str, Role, list[ReviewerDomain], list[str]]] = [
     ("alice", "Alice Contributor", Role.CONTRIBUTOR, [], ["payments"]),
@@ -224,21 +224,72 @@ def _demo_analysis(multiplier: float, seed: int) -> dict[str, Any]:
     }
 
 
-def load_rollout_demo(deps: Deps, admin: RequestContext) -> list[str]:
-    """Two rollouts the in-process controller moves while you watch (docs/rollouts.md, "Demo"):
-    a healthy canary ramping 1 -> 5 -> 25 -> 50 -> 100 %, and a bad one that rolls itself back.
-    Returns their ids (good, bad)."""
+#: Seconds each ramp step holds, so that a newcomer watching sees every weight.
+STEP_SECONDS = 15
+
+
+def _bad_canary_experiment(deps: Deps, admin: RequestContext, round_no: int) -> str:
+    """The search experiment in canary that this round's failing canary belongs to.
+
+    Round 1 uses ``search-semantic``, which the demo data left in canary. A rollback ends its
+    experiment (rolled-back), so every later round proposes ``search-semantic-N``, signs it off
+    and moves it to canary through the ordinary use cases, as a team would.
+    """
+    if round_no == 1:
+        return "search-semantic"
+    key = f"search-semantic-{round_no}"
+    users = {u.username: u for u in identity.list_users(deps, admin)}
+    mallory = _ctx(users["mallory"])
+    reviewers: dict[str, RequestContext] = {
+        name: _ctx(users[name]) for name in ("bob", "carol", "dave") if name in users
+    }
+    reviewers["admin"] = admin
+    experiments.propose(
+        deps,
+        mallory,
+        _proposal(
+            key,
+            f"Semantic search, attempt {round_no}",
+            "search",
+            ("internal", "segment", "medium"),
+            expires_at=(deps.clock.now() + timedelta(days=30)).isoformat(),
+        ),
+    )
+    _sign_all(deps, reviewers, key)
+    for state in ("approved", "sandbox", "staging", "canary"):
+        experiments.transition(deps, mallory, key, state)
+    return key
+
+
+def demo_round(deps: Deps, admin: RequestContext, round_no: int) -> list[str]:
+    """One round of the rollout demo, moved by the in-process controller (docs/rollouts.md,
+    "The demo"): a healthy canary of ``checkout-redesign`` ramping 1 -> 5 -> 25 -> 50 -> 100 %
+    with an analysis, and a canary with five times the errors that rolls itself back. Each step
+    holds :data:`STEP_SECONDS`. Returns the started rollouts' ids (healthy, failing)."""
     from sluicegate.service import rollouts
 
+    hold = {"pause": {"seconds": STEP_SECONDS}}
     good = rollouts.create(
         deps,
         admin,
         {
             "experiment": "checkout-redesign",
-            "name": "checkout canary (healthy)",
+            "name": f"checkout canary (healthy, round {round_no})",
             "plan": {
-                "target": {"kind": "deployment", "service": "checkout"},
-                "analysis": _demo_analysis(1.0, seed=7),
+                # checkout-redesign is in staging, so its canary runs there (production opens
+                # at the canary stage: docs/rollouts.md, "Who may start a rollout").
+                "target": {"kind": "deployment", "service": "checkout", "environment": "staging"},
+                "steps": [
+                    {"weight": 1},
+                    hold,
+                    {"weight": 5},
+                    hold,
+                    {"weight": 25},
+                    {"analysis": _demo_analysis(1.0, seed=7 + 2 * round_no)},
+                    {"weight": 50},
+                    hold,
+                    {"weight": 100},
+                ],
             },
         },
     )
@@ -246,15 +297,15 @@ def load_rollout_demo(deps: Deps, admin: RequestContext) -> list[str]:
         deps,
         admin,
         {
-            "experiment": "search-semantic",
-            "name": "semantic search canary (5x errors)",
+            "experiment": _bad_canary_experiment(deps, admin, round_no),
+            "name": f"semantic search canary (5x errors, round {round_no})",
             "plan": {
                 "target": {"kind": "deployment", "service": "search"},
                 "steps": [
                     {"weight": 5},
-                    {"pause": {"seconds": 20}},
+                    hold,
                     {"weight": 25},
-                    {"analysis": _demo_analysis(5.0, seed=8)},
+                    {"analysis": _demo_analysis(5.0, seed=8 + 2 * round_no)},
                     {"weight": 100},
                 ],
             },
@@ -263,3 +314,11 @@ def load_rollout_demo(deps: Deps, admin: RequestContext) -> list[str]:
     for rollout in (good, bad):
         rollouts.start(deps, admin, rollout.id)
     return [good.id, bad.id]
+
+
+def round_finished(deps: Deps, admin: RequestContext, rollout_ids: list[str]) -> bool:
+    """Whether every rollout of a round has ended (succeeded, rolled back or aborted)."""
+    from sluicegate.domain.rollouts import FINAL
+    from sluicegate.service import rollouts
+
+    return all(rollouts.get(deps, admin, rid).status in FINAL for rid in rollout_ids)

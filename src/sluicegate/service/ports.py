@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from sluicegate.service.gates.ports import GateRepository
     from sluicegate.service.metrics.ports import MetricSampleRepository
     from sluicegate.service.notifications.ports import WebhookRepository
-    from sluicegate.service.rollouts.ports import RolloutRepository
+    from sluicegate.service.rollouts.ports import (
+        BreakerRepository,
+        IncidentRepository,
+        LeaseRepository,
+        RolloutRepository,
+        RolloutStepRepository,
+    )
 
 __all__ = [
     "Clock",
@@ -78,6 +84,10 @@ class UnitOfWork(Protocol):
     gates: GateRepository
     metric_samples: MetricSampleRepository
     rollouts: RolloutRepository
+    rollout_steps: RolloutStepRepository
+    breakers: BreakerRepository
+    incidents: IncidentRepository
+    leases: LeaseRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -6,10 +6,13 @@ from __future__ import annotations
 from sluicegate.stats.config import (
     ConfigError,
     Direction,
+    DistributionTest,
+    EffectSize,
     JudgeConfig,
     MetricConfig,
     MetricKind,
     MissingPolicy,
+    Semantics,
     Threshold,
     parse_judge_config,
 )
@@ -21,7 +24,13 @@ from sluicegate.stats.experiment import (
     compare_shift,
 )
 from sluicegate.stats.judge import judge, judge_metric
-from sluicegate.stats.ranksum import RankSumResult, hodges_lehmann, mann_whitney
+from sluicegate.stats.ranksum import (
+    RankSumResult,
+    ShiftTest,
+    hodges_lehmann,
+    mann_whitney,
+    shift_test,
+)
 from sluicegate.stats.sequential import (
     Action,
     MonitorConfig,
@@ -38,7 +47,15 @@ from sluicegate.stats.simulator import (
     SimulatorConfig,
 )
 from sluicegate.stats.srm import SrmResult, sample_ratio_mismatch
-from sluicegate.stats.verdict import Classification, Decision, GroupScore, MetricResult, Verdict
+from sluicegate.stats.tails import KsResult, ks_test, quantile_bounds, quantile_regression
+from sluicegate.stats.verdict import (
+    Classification,
+    Decision,
+    GroupScore,
+    MetricResult,
+    TailCheck,
+    Verdict,
+)
 
 __all__ = [
     "Action",
@@ -47,11 +64,14 @@ __all__ = [
     "ConfigError",
     "Decision",
     "Direction",
+    "DistributionTest",
+    "EffectSize",
     "ExperimentOutcome",
     "GroupScore",
     "IntervalSample",
     "JudgeConfig",
     "KpiComparison",
+    "KsResult",
     "LatencyModel",
     "MetricConfig",
     "MetricKind",
@@ -62,10 +82,13 @@ __all__ = [
     "MonitorState",
     "RankSumResult",
     "Regression",
+    "Semantics",
     "SequentialMonitor",
+    "ShiftTest",
     "Simulator",
     "SimulatorConfig",
     "SrmResult",
+    "TailCheck",
     "Threshold",
     "Verdict",
     "compare_means",
@@ -74,7 +97,11 @@ __all__ = [
     "hodges_lehmann",
     "judge",
     "judge_metric",
+    "ks_test",
     "mann_whitney",
     "parse_judge_config",
+    "quantile_bounds",
+    "quantile_regression",
     "sample_ratio_mismatch",
+    "shift_test",
 ]

@@ -18,10 +18,13 @@ from sluicegate.errors import FieldError, InvalidInput
 __all__ = [
     "ConfigError",
     "Direction",
+    "DistributionTest",
+    "EffectSize",
     "JudgeConfig",
     "MetricConfig",
     "MetricKind",
     "MissingPolicy",
+    "Semantics",
     "Threshold",
     "parse_judge_config",
 ]
@@ -47,9 +50,34 @@ class Direction(StrEnum):
 
 
 class MetricKind(StrEnum):
+    """What a metric's samples are; it picks the test (docs/statistics.md, ADR 0012).
+
+    ``ratio``: values in [0, 1]; per-request 0/1 indicators get a test on the counts, other
+    ratios the rank test.  ``count``: whole numbers >= 0 (rank test, tie-corrected).
+    ``continuous`` and ``latency`` (non-negative): the rank test.  A metric that names no kind has
+    it inferred from the data (``MetricConfig.kind_given`` is False) and the result says so.
+    """
+
     RATIO = "ratio"  # values in [0, 1], e.g. an error ratio
     LATENCY = "latency"  # non-negative durations
     COUNT = "count"  # non-negative counts or rates
+    CONTINUOUS = "continuous"  # any finite values
+
+
+class Semantics(StrEnum):
+    """How High/Low are decided: Sluicegate's own rule, or Kayenta's MannWhitneyClassifier."""
+
+    SLUICEGATE = "sluicegate"
+    KAYENTA = "kayenta"
+
+
+class EffectSize(StrEnum):
+    MEAN_RATIO = "mean_ratio"  # mean(canary) / mean(baseline)
+    CLES = "cles"  # common-language effect size: P(canary > baseline) + P(equal) / 2
+
+
+class DistributionTest(StrEnum):
+    KS = "ks"  # two-sample Kolmogorov-Smirnov
 
 
 class MissingPolicy(StrEnum):
@@ -61,6 +89,8 @@ class MissingPolicy(StrEnum):
 
 
 STATISTICS = ("mean", "median", "p90", "p95", "p99", "max", "min")
+QUANTILES = {"p50": 0.5, "median": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+KAYENTA_TOLERANCE = 0.25  # Kayenta's MannWhitneyClassifier default
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +118,19 @@ class MetricConfig:
     nodata: MissingPolicy | None = None  # None: use the judge-wide policy
     nan: MissingPolicy | None = None
     min_samples: int = 3
+    kind_given: bool = True  # False: ``kind`` was not configured and is inferred from the data
+    semantics: Semantics | None = None  # None: the judge-wide semantics
+    tolerance: float | None = None  # None: 0, or Kayenta's 0.25 under Kayenta semantics
+    effect_size: EffectSize = EffectSize.MEAN_RATIO
+    effect_size_thresholds: tuple[float, float] | None = None  # (low, high), Kayenta semantics
+    critical_thresholds: tuple[float, float] | None = None  # (low, high), Kayenta semantics
+    quantiles: Mapping[str, float] = field(default_factory=dict)  # {"p99": max increase %}
+    distribution_test: DistributionTest | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "kind": self.kind.value,
+            "kind": self.kind.value if self.kind_given else None,
             "direction": self.direction.value,
             "allowed_increase_pct": self.allowed_increase_pct,
             "allowed_decrease_pct": self.allowed_decrease_pct,
@@ -102,6 +140,17 @@ class MetricConfig:
             "nodata": self.nodata.value if self.nodata else None,
             "nan": self.nan.value if self.nan else None,
             "min_samples": self.min_samples,
+            "semantics": self.semantics.value if self.semantics else None,
+            "tolerance": self.tolerance,
+            "effect_size": self.effect_size.value,
+            "effect_size_thresholds": list(self.effect_size_thresholds)
+            if self.effect_size_thresholds
+            else None,
+            "critical_thresholds": list(self.critical_thresholds)
+            if self.critical_thresholds
+            else None,
+            "quantiles": dict(self.quantiles) or None,
+            "distribution_test": self.distribution_test.value if self.distribution_test else None,
         }
 
 
@@ -114,6 +163,7 @@ class JudgeConfig:
     nodata: MissingPolicy = MissingPolicy.FAIL
     nan: MissingPolicy = MissingPolicy.FAIL
     confidence: float = 0.95
+    semantics: Semantics = Semantics.SLUICEGATE
 
     def group_weight(self, group: str) -> float:
         return float(self.groups.get(group, 0.0 if self.groups else 1.0))
@@ -126,6 +176,7 @@ class JudgeConfig:
             "nodata": self.nodata.value,
             "nan": self.nan.value,
             "confidence": self.confidence,
+            "semantics": self.semantics.value,
         }
 
 
@@ -185,7 +236,34 @@ _METRIC_FIELDS = {
     "nodata",
     "nan",
     "min_samples",
+    "semantics",
+    "tolerance",
+    "effect_size",
+    "effect_size_thresholds",
+    "critical_thresholds",
+    "quantiles",
+    "distribution_test",
 }
+
+
+def _pair(value: Any, path: str) -> tuple[float, float]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise ConfigError(path, f"must be a list [low, high] of two numbers, got {value!r}")
+    # No order is imposed, as in Kayenta (its own suite uses critical thresholds (1.2, 1.0)).
+    return (_number(value[0], f"{path}[0]", low=0.0), _number(value[1], f"{path}[1]", low=0.0))
+
+
+def _quantiles(value: Any, path: str) -> dict[str, float]:
+    data = _mapping(value, path)
+    out: dict[str, float] = {}
+    for key, pct in data.items():
+        if key not in QUANTILES or key in ("p50", "median"):
+            allowed = " | ".join(k for k in QUANTILES if k not in ("p50", "median"))
+            raise ConfigError(f"{path}.{key}", f"must be one of {allowed}")
+        out[str(key)] = _number(pct, f"{path}.{key}", low=0.0)
+    if not out:
+        raise ConfigError(path, "names no quantile (for example {p99: 10})")
+    return out
 
 
 def _metric(value: Any, path: str) -> MetricConfig:
@@ -203,9 +281,11 @@ def _metric(value: Any, path: str) -> MetricConfig:
     min_samples = data.get("min_samples", 3)
     if isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1:
         raise ConfigError(f"{path}.min_samples", f"must be an integer >= 1, got {min_samples!r}")
+    kind_given = data.get("kind") is not None
     return MetricConfig(
         name=name,
-        kind=_enum(MetricKind, data.get("kind", "latency"), f"{path}.kind"),
+        kind=_enum(MetricKind, data["kind"], f"{path}.kind") if kind_given else MetricKind.LATENCY,
+        kind_given=kind_given,
         direction=_enum(Direction, data.get("direction", "increase"), f"{path}.direction"),
         allowed_increase_pct=_number(
             data.get("allowed_increase_pct", 0.0), f"{path}.allowed_increase_pct", low=0.0
@@ -221,13 +301,40 @@ def _metric(value: Any, path: str) -> MetricConfig:
         nodata=_enum(MissingPolicy, data["nodata"], f"{path}.nodata") if "nodata" in data else None,
         nan=_enum(MissingPolicy, data["nan"], f"{path}.nan") if "nan" in data else None,
         min_samples=min_samples,
+        semantics=_enum(Semantics, data["semantics"], f"{path}.semantics")
+        if data.get("semantics") is not None
+        else None,
+        tolerance=_number(data["tolerance"], f"{path}.tolerance", low=0.0)
+        if data.get("tolerance") is not None
+        else None,
+        effect_size=_enum(
+            EffectSize, data.get("effect_size") or "mean_ratio", f"{path}.effect_size"
+        ),
+        effect_size_thresholds=_pair(
+            data["effect_size_thresholds"], f"{path}.effect_size_thresholds"
+        )
+        if data.get("effect_size_thresholds") is not None
+        else None,
+        critical_thresholds=_pair(data["critical_thresholds"], f"{path}.critical_thresholds")
+        if data.get("critical_thresholds") is not None
+        else None,
+        quantiles=_quantiles(data["quantiles"], f"{path}.quantiles")
+        if data.get("quantiles") is not None
+        else {},
+        distribution_test=_enum(
+            DistributionTest, data["distribution_test"], f"{path}.distribution_test"
+        )
+        if data.get("distribution_test") is not None
+        else None,
     )
 
 
 def parse_judge_config(data: Any) -> JudgeConfig:
     """Validate a plain mapping into a ``JudgeConfig``; raises ``ConfigError`` naming the field."""
     root = _mapping(data, "config")
-    _reject_unknown(root, {"metrics", "groups", "score", "nodata", "nan", "confidence"}, "")
+    _reject_unknown(
+        root, {"metrics", "groups", "score", "nodata", "nan", "confidence", "semantics"}, ""
+    )
     raw_metrics = root.get("metrics")
     if not isinstance(raw_metrics, list) or not raw_metrics:
         raise ConfigError("metrics", "is required and must be a non-empty list")
@@ -261,4 +368,5 @@ def parse_judge_config(data: Any) -> JudgeConfig:
         nodata=_enum(MissingPolicy, root.get("nodata", "fail"), "nodata"),
         nan=_enum(MissingPolicy, root.get("nan", "fail"), "nan"),
         confidence=confidence,
+        semantics=_enum(Semantics, root.get("semantics") or "sluicegate", "semantics"),
     )

@@ -84,6 +84,16 @@ def _outcome(
     return ExperimentOutcome.INCONCLUSIVE, f"{kpi}: the {level} interval includes 0: no decision"
 
 
+def _finite(arm: str, values: Sequence[float] | FloatArray) -> FloatArray:
+    """The arm's values as floats; NaN or infinite values raise ``ValueError`` naming the arm
+    (a comparison computed from them would be meaningless)."""
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    bad = int(np.count_nonzero(~np.isfinite(arr)))
+    if bad:
+        raise ValueError(f"{arm}: {bad} of {arr.size} values are NaN or infinite")
+    return arr
+
+
 def _relative(effect: float, base: float) -> float:
     if base == 0:
         return 0.0 if effect == 0 else math.copysign(math.inf, effect)
@@ -100,6 +110,14 @@ def compare_proportions(
     confidence: float = 0.95,
     higher_is_better: bool = True,
 ) -> KpiComparison:
+    for name, value in (
+        ("baseline_successes", baseline_successes),
+        ("baseline_trials", baseline_trials),
+        ("variant_successes", variant_successes),
+        ("variant_trials", variant_trials),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
     if baseline_trials <= 0 or variant_trials <= 0:
         raise ValueError("both arms need at least one trial")
     if not (
@@ -139,8 +157,8 @@ def compare_means(
     higher_is_better: bool = True,
 ) -> KpiComparison:
     """Welch's unequal-variance t interval for ``mean(variant) - mean(baseline)``."""
-    b = np.asarray(baseline, dtype=np.float64)
-    v = np.asarray(variant, dtype=np.float64)
+    b = _finite("baseline", baseline)
+    v = _finite("variant", variant)
     if b.size < 2 or v.size < 2:
         raise ValueError("Welch's test needs at least two values per arm")
     mb, mv = float(b.mean()), float(v.mean())
@@ -169,8 +187,8 @@ def compare_shift(
     higher_is_better: bool = True,
 ) -> KpiComparison:
     """Mann-Whitney test with the Hodges-Lehmann shift ``variant - baseline`` and its interval."""
-    b = np.asarray(baseline, dtype=np.float64)
-    v = np.asarray(variant, dtype=np.float64)
+    b = _finite("baseline", baseline)
+    v = _finite("variant", variant)
     if b.size == 0 or v.size == 0:
         raise ValueError("both arms need at least one value")
     res = mann_whitney(v, b, confidence=confidence)

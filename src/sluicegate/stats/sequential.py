@@ -21,8 +21,19 @@ evidence where that alternative lives and so rolls back such canaries sooner.  T
 fixed before any data is seen, so the mixture is still a test supermartingale and the guarantee
 (at most ``alpha`` false rollbacks, however often the monitor is checked) is unchanged.
 
-The vectorised kernel (``error_ratio_log_lr``) works on arrays of rollouts at once; the benchmark
-and ``SequentialMonitor`` share it.
+The sample-ratio check is sequential too (ADR 0012).  Within a stretch of intervals with one canary
+weight ``w``, the canary's share of requests is binomial with success probability ``w`` when the
+split works.  The beta-binomial Bayes factor of Lindon & Malek (2022, "Anytime-valid inference for
+multinomial count data", the two-arm case of their Dirichlet-multinomial mixture) against that null,
+averaged over the prior concentrations ``SRM_CONCENTRATIONS``, is a test martingale under the null;
+a change of weight closes the stretch and starts a new factor, and the product over stretches is
+again a test martingale.  So the chance that the split of a healthy rollout is *ever* called broken
+is at most ``srm_alpha``, however often it is checked, and the harm test runs at ``alpha -
+srm_alpha``: a healthy canary with a working split is rolled back with probability at most
+``alpha`` in all, over any number of looks.
+
+The vectorised kernels (``error_ratio_log_lr``, ``srm_log_e_value``) work on arrays of rollouts at
+once; the benchmarks and ``SequentialMonitor`` share them.
 """
 
 from __future__ import annotations
@@ -38,7 +49,6 @@ import numpy.typing as npt
 from scipy import special
 
 from sluicegate.stats.simulator import IntervalSample
-from sluicegate.stats.srm import sample_ratio_mismatch
 
 __all__ = [
     "Action",
@@ -49,7 +59,13 @@ __all__ = [
     "error_ratio_log_lr",
     "mixture_log_e_value",
     "ratio_grid",
+    "srm_log_e_value",
 ]
+
+# Prior concentrations k of the beta-binomial SRM mixture: Beta(k w, k (1 - w)) around the
+# configured weight w.  Small k finds gross mismatches in little traffic, large k small ones in a
+# lot; averaging the four factors costs at most log 4 nats against the best of them.
+SRM_CONCENTRATIONS = (10.0, 100.0, 1_000.0, 10_000.0)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -97,6 +113,32 @@ def mixture_log_e_value(log_lr: FloatArray, weights: FloatArray | None = None) -
     return np.asarray(special.logsumexp(log_lr, axis=-1, b=w / w.sum()), dtype=np.float64)
 
 
+def srm_log_e_value(
+    canary_requests: npt.ArrayLike, total_requests: npt.ArrayLike, weight: float
+) -> FloatArray:
+    """log e-value of "the canary gets share ``weight``" after ``canary_requests`` of
+    ``total_requests`` (cumulative counts within one stretch of constant weight, any shape).
+
+    The beta-binomial mixture Bayes factor ``mean_k B(k w + C, k (1 - w) + T - C) / B(k w, k (1 -
+    w)) / (w**C (1 - w)**(T - C))`` over ``SRM_CONCENTRATIONS``; 0 (an e-value of 1) with no
+    traffic.  A weight of 0 or 1 admits no traffic on the other side: any such request gives +inf.
+    """
+    c = np.asarray(canary_requests, dtype=np.float64)
+    t = np.asarray(total_requests, dtype=np.float64)
+    rest = t - c
+    if weight <= 0.0 or weight >= 1.0:
+        wrong = c if weight <= 0.0 else rest
+        return np.where(wrong > 0, np.inf, 0.0).astype(np.float64)
+    log_null = c * math.log(weight) + rest * math.log1p(-weight)
+    parts = []
+    for k in SRM_CONCENTRATIONS:
+        a, b = k * weight, k * (1.0 - weight)
+        parts.append(special.betaln(a + c, b + rest) - special.betaln(a, b) - log_null)
+    stacked = np.stack(parts, axis=-1)
+    out = special.logsumexp(stacked, axis=-1) - math.log(len(SRM_CONCENTRATIONS))
+    return np.asarray(np.where(t > 0, out, 0.0), dtype=np.float64)
+
+
 class Action(StrEnum):
     CONTINUE = "continue"
     ROLLBACK = "rollback"
@@ -105,7 +147,9 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MonitorConfig:
-    alpha: float = 0.01  # bound on the chance of rolling back a canary no worse than tolerated
+    # Bound on the chance of ever rolling back a canary no worse than tolerated whose traffic split
+    # works: ``srm_alpha`` of it goes to the sample-ratio check, the rest to the harm test.
+    alpha: float = 0.01
     beta: float = 0.05  # bound on the chance of calling a harmful canary safe
     tolerated_ratio: float = 1.0  # canary/baseline error ratio that is still fine
     harmful_ratio: float = 1.5  # ratio that must be ruled out before "promote_ready"
@@ -113,7 +157,9 @@ class MonitorConfig:
     min_intervals: int = 1
     grid_points: int = 24
     max_ratio: float = 20.0
-    srm_alpha: float = 0.001
+    # The sample-ratio check's share of alpha; unset (NaN): 0.001, or alpha / 10 for an alpha of
+    # 0.001 or less, so that every alpha that was valid before ADR 0012 still is.
+    srm_alpha: float = math.nan
     # None: the harm mixture weighs its ratios equally.  A ratio (e.g. 2.0): a normal prior on
     # log(ratio) centred there, with standard deviation ``prior_width``, as mixture weights.
     expected_ratio: float | None = None
@@ -132,6 +178,15 @@ class MonitorConfig:
             raise ValueError("need tolerated_ratio < expected_ratio < max_ratio")
         if not self.prior_width > 0.0:
             raise ValueError("prior_width must be > 0")
+        if math.isnan(self.srm_alpha):
+            object.__setattr__(self, "srm_alpha", min(0.001, self.alpha / 10.0))
+        if not 0.0 < self.srm_alpha < self.alpha:
+            raise ValueError("srm_alpha must lie in (0, alpha): it is spent out of alpha")
+
+    @property
+    def harm_alpha(self) -> float:
+        """The harm test's share of ``alpha`` (the sample-ratio check has ``srm_alpha``)."""
+        return self.alpha - self.srm_alpha
 
     def harm_grid(self) -> FloatArray:
         return ratio_grid(self.tolerated_ratio, self.max_ratio, self.grid_points)
@@ -162,6 +217,13 @@ class MonitorState:
     srm_canary_requests: int = 0
     srm_total_requests: int = 0
     expected_canary_requests: float = 0.0
+    # The sequential SRM e-process: log e-value of the closed stretches of constant weight, and the
+    # open stretch's weight and counts.
+    srm_log_e_closed: float = 0.0
+    srm_segment_weight: float | None = None
+    srm_segment_canary: int = 0
+    srm_segment_total: int = 0
+    max_srm_log_e: float = 0.0
     harm_log_lr: tuple[float, ...] = ()
     safety_log_lr: tuple[float, ...] = ()
     max_harm_log_e: float = 0.0
@@ -190,7 +252,7 @@ class MonitorDecision:
     safety_p_value: float  # always-valid p-value of "canary at least harmful_ratio worse"
     e_value: float
     observed_ratio: float
-    srm_p_value: float
+    srm_p_value: float  # always-valid p-value of "the split matches the weights" (NaN: unchecked)
     state: MonitorState = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -244,12 +306,31 @@ class SequentialMonitor:
         *,
         canary_weight: float | None = None,
     ) -> MonitorDecision:
-        """Add one interval's counts; ``canary_weight`` (0..1) enables the sample-ratio check."""
+        """Add one interval's counts; ``canary_weight`` (0..1) enables the sample-ratio check.
+
+        Counts must be whole numbers >= 0 (an ``int``, or a float with an integral value), errors
+        at most requests; NaN, infinities and fractions raise ``ValueError`` naming the field.
+        """
+        names = ("canary_requests", "canary_errors", "baseline_requests", "baseline_errors")
+        raw = (canary_requests, canary_errors, baseline_requests, baseline_errors)
+        for name, value in zip(names, raw, strict=True):
+            if isinstance(value, bool) or not isinstance(value, int | float | np.integer):
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+            if not math.isfinite(value) or value != int(value):
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        canary_requests, canary_errors, baseline_requests, baseline_errors = (int(v) for v in raw)
         counts = (canary_requests, canary_errors, baseline_requests, baseline_errors)
         if any(v < 0 for v in counts) or canary_errors > canary_requests:
             raise ValueError("counts must be >= 0 and errors <= requests")
         if baseline_errors > baseline_requests:
             raise ValueError("counts must be >= 0 and errors <= requests")
+        weighed = canary_weight is not None
+        if weighed and not (
+            isinstance(canary_weight, int | float)
+            and not isinstance(canary_weight, bool)
+            and 0.0 <= float(canary_weight) <= 1.0
+        ):
+            raise ValueError(f"canary_weight must lie in [0, 1], got {canary_weight!r}")
         cfg, s = self.config, self.state
         harm = np.asarray(s.harm_log_lr, dtype=np.float64) + error_ratio_log_lr(
             canary_errors,
@@ -269,11 +350,25 @@ class SequentialMonitor:
         )
         harm_e = float(mixture_log_e_value(harm, cfg.harm_weights()))
         safety_e = float(mixture_log_e_value(safety))
-        weighed = canary_weight is not None
-        if weighed and not 0.0 <= float(canary_weight or 0.0) <= 1.0:
-            raise ValueError("canary_weight must lie in [0, 1]")
         total = canary_requests + baseline_requests
-        expected = s.expected_canary_requests + (total * float(canary_weight or 0.0))
+        weight = float(canary_weight) if canary_weight is not None else 0.0
+        expected = s.expected_canary_requests + (total * weight)
+        srm_fields = (
+            s.srm_log_e_closed,
+            s.srm_segment_weight,
+            s.srm_segment_canary,
+            s.srm_segment_total,
+            s.max_srm_log_e,
+        )
+        if weighed:
+            closed, seg_c, seg_t = s.srm_log_e_closed, s.srm_segment_canary, s.srm_segment_total
+            if s.srm_segment_weight is not None and s.srm_segment_weight != weight:
+                # A new weight closes the stretch: its factor is final, a new one starts at 1.
+                closed += float(srm_log_e_value(seg_c, seg_t, s.srm_segment_weight))
+                seg_c, seg_t = 0, 0
+            seg_c, seg_t = seg_c + canary_requests, seg_t + total
+            log_e = closed + float(srm_log_e_value(seg_c, seg_t, weight))
+            srm_fields = (closed, weight, seg_c, seg_t, max(s.max_srm_log_e, log_e))
         s = replace(
             s,
             intervals=s.intervals + 1,
@@ -288,6 +383,11 @@ class SequentialMonitor:
             safety_log_lr=tuple(float(v) for v in safety),
             max_harm_log_e=max(s.max_harm_log_e, harm_e),
             max_safety_log_e=max(s.max_safety_log_e, safety_e),
+            srm_log_e_closed=srm_fields[0],
+            srm_segment_weight=srm_fields[1],
+            srm_segment_canary=srm_fields[2],
+            srm_segment_total=srm_fields[3],
+            max_srm_log_e=srm_fields[4],
         )
         decision = self._decide(s)
         self.state = decision.state
@@ -301,12 +401,8 @@ class SequentialMonitor:
         rb = _rate(s.baseline_errors, s.baseline_requests)
         ratio = rc / rb if rb and rb > 0 and not math.isnan(rc) else math.nan
         srm_p = math.nan
-        total = s.srm_total_requests
-        if total > 0 and 0 < s.expected_canary_requests < total:
-            w = s.expected_canary_requests / total
-            observed = [s.srm_canary_requests, total - s.srm_canary_requests]
-            srm = sample_ratio_mismatch(observed, [w, 1 - w], alpha=cfg.srm_alpha)
-            srm_p = srm.p_value
+        if s.srm_segment_weight is not None:
+            srm_p = min(1.0, math.exp(-s.max_srm_log_e)) if s.max_srm_log_e < math.inf else 0.0
         counts = (
             f"canary {s.canary_errors}/{s.canary_requests} errors ({rc:.3%}), "
             f"baseline {s.baseline_errors}/{s.baseline_requests} ({rb:.3%})"
@@ -324,16 +420,21 @@ class SequentialMonitor:
                 f"waiting for {cfg.min_requests} requests per arm and {cfg.min_intervals} "
                 f"interval(s): {counts}"
             )
-        elif not math.isnan(srm_p) and srm_p < cfg.srm_alpha:
+        elif not math.isnan(srm_p) and srm_p <= cfg.srm_alpha:
             action = Action.ROLLBACK
+            share = s.srm_canary_requests / max(s.srm_total_requests, 1)
+            expected = s.expected_canary_requests / max(s.srm_total_requests, 1)
             reason = (
-                f"sample ratio mismatch (p = {srm_p:.2g} < {cfg.srm_alpha:g}): the split is broken"
+                f"sample ratio mismatch (always-valid p = {srm_p:.2g} <= {cfg.srm_alpha:g}): the "
+                f"canary got {share:.2%} of the requests, {expected:.2%} expected; the split is "
+                "broken"
             )
-        elif p <= cfg.alpha:
+        elif p <= cfg.harm_alpha:
             action = Action.ROLLBACK
             reason = (
                 f"canary error ratio is higher than {cfg.tolerated_ratio:g}x baseline "
-                f"(always-valid p = {p:.2g} <= {cfg.alpha:g}): {counts}"
+                f"(always-valid p = {p:.2g} <= {cfg.harm_alpha:g}, alpha {cfg.alpha:g} less "
+                f"srm_alpha {cfg.srm_alpha:g}): {counts}"
             )
         elif p_safe <= cfg.beta:
             action = Action.PROMOTE_READY

@@ -1,7 +1,12 @@
-"""Sample-ratio-mismatch check: are the observed arm sizes consistent with the split weights?"""
+"""Sample-ratio-mismatch check: are the observed arm sizes consistent with the split weights?
+
+``sample_ratio_mismatch`` is a fixed-horizon test: read it once.  The sequential monitor does not
+use it (ADR 0012): repeated at every look its false alarms add up; the monitor runs an
+anytime-valid mixture test instead (``sequential.srm_log_e_value``)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +45,10 @@ def sample_ratio_mismatch(
     """Pearson chi-square goodness of fit of ``counts`` against ``weights`` (normalised)."""
     if len(counts) != len(weights) or len(counts) < 2:
         raise ValueError("need one weight per arm and at least two arms")
+    if not all(math.isfinite(float(c)) and float(c) == int(c) for c in counts):
+        raise ValueError(f"counts must be whole numbers, got {list(counts)!r}")
+    if not all(math.isfinite(float(w)) for w in weights):
+        raise ValueError(f"weights must be finite, got {list(weights)!r}")
     if any(c < 0 for c in counts) or any(w < 0 for w in weights) or sum(weights) <= 0:
         raise ValueError("counts and weights must be non-negative, weights not all zero")
     obs = np.asarray(counts, dtype=np.float64)

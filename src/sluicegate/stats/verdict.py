@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Classification", "Decision", "GroupScore", "MetricResult", "Verdict", "json_number"]
+__all__ = [
+    "Classification",
+    "Decision",
+    "GroupScore",
+    "MetricResult",
+    "TailCheck",
+    "Verdict",
+    "json_number",
+]
 
 
 def json_number(value: float | None) -> float | str | None:
@@ -34,6 +42,36 @@ class Decision(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class TailCheck:
+    """One opt-in tail or shape check of a metric: a quantile bound or a distribution test."""
+
+    check: str  # "p99", "ks", ...
+    method: str
+    canary: float  # the canary's quantile, or the KS statistic D
+    baseline: float  # the baseline's quantile (NaN for KS)
+    low: float  # canary lower bound (quantiles) / NaN
+    high: float  # baseline upper bound (quantiles) / NaN
+    p_value: float  # KS p-value; NaN for quantiles
+    regressed: bool
+    classification: Classification  # High / Low when regressed, else Pass
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "method": self.method,
+            "canary": json_number(self.canary),
+            "baseline": json_number(self.baseline),
+            "low": json_number(self.low),
+            "high": json_number(self.high),
+            "p_value": json_number(self.p_value),
+            "regressed": self.regressed,
+            "classification": self.classification.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class MetricResult:
     """How one metric compared; ``counted`` is False when a policy said to ignore it."""
 
@@ -48,14 +86,20 @@ class MetricResult:
     canary_count: int = 0
     baseline_mean: float = math.nan
     canary_mean: float = math.nan
-    statistic: float = math.nan  # Mann-Whitney U of canary against baseline
+    statistic: float = math.nan  # Mann-Whitney U (rank tests) or z (the proportion test)
     p_value: float = math.nan
-    shift: float = math.nan  # Hodges-Lehmann estimate of canary - baseline
+    shift: float = math.nan  # Hodges-Lehmann shift, or difference in proportions
     ci_low: float = math.nan
     ci_high: float = math.nan
     effect: float = math.nan  # mean ratio canary / baseline
     threshold_statistic: str | None = None
     threshold_value: float = math.nan
+    kind: str | None = None  # the metric kind the test was chosen for
+    kind_inferred: bool = False  # True: the config named no kind; it was inferred from the data
+    method: str | None = None  # which test decided
+    semantics: str = "sluicegate"
+    cles: float = math.nan  # P(canary > baseline) + P(equal) / 2
+    checks: tuple[TailCheck, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +122,12 @@ class MetricResult:
             "effect": json_number(self.effect),
             "threshold_statistic": self.threshold_statistic,
             "threshold_value": json_number(self.threshold_value),
+            "kind": self.kind,
+            "kind_inferred": self.kind_inferred,
+            "method": self.method,
+            "semantics": self.semantics,
+            "cles": json_number(self.cles),
+            "checks": [c.to_dict() for c in self.checks],
         }
 
 

@@ -22,6 +22,7 @@ INTERNAL: dict[str, str] = {
     "sluicegate.service.rollouts.journal.Stale": "retries the tick; never reported",
     "sluicegate.cli.output.CliError": "the CLI's reporting vehicle that carries an exit code",
     "sluicegate.cli.client.TransportError": "the client turns it into a CliError (exit 1)",
+    "sluicegate.flags.errors.InvalidRule": "an unparsable rule; the engine answers PARSE_ERROR",
 }
 #: Abstract classes that share their code with the concrete class they stand for.
 SHARED_CODE = {"sluicegate.domain.gates.errors.GateBlocked": "never raised as itself"}

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import cbor2
+import mmh3
 import pytest
 from openfeature.contrib.tools.flagd.core.targeting.custom_ops import fractional as reference
 
@@ -232,3 +233,51 @@ def test_cbor_buckets_numbers_and_null_seed_gives_default() -> None:
     assert flag_set.evaluate("f", {"account": 12345.0}).variant == by_int  # number normalisation
     seen = {flag_set.evaluate("f", {"account": n}).variant for n in range(40)}
     assert seen == {"a", "b"}
+
+
+# The testbed's fractional-basic-flag (flags/custom-ops.json): 25 buckets of weight 4.
+BASIC = {
+    "flags": {
+        "basic": {
+            "state": "ENABLED",
+            "variants": {f"bucket{i}": f"bucket{i}" for i in range(1, 26)},
+            "defaultVariant": "bucket1",
+            "targeting": {
+                "fractional": [{"var": "hashing_input"}, *([f"bucket{i}", 4] for i in range(1, 26))]
+            },
+        }
+    }
+}
+
+
+def _expected_bucket(value: Any) -> str:
+    """Independent computation: cbor2's canonical encoding, murmur3, (hash * 100) >> 32."""
+    hashed = mmh3.hash(cbor2.dumps(value, canonical=True), signed=False)
+    return f"bucket{(hashed * 100 >> 32) // 4 + 1}"
+
+
+@pytest.mark.parametrize(
+    ("literal", "bucket"),
+    [
+        # flagd-testbed targeting.feature "Fractional operator with floats limits": 1e20 and -1e20
+        # (flagd's Go server), which JavaScript's JSON.stringify writes as integer literals.
+        ("100000000000000000000", "bucket19"),
+        ("-100000000000000000000", "bucket25"),
+        ("1e20", "bucket19"),
+        # above 2**53 flagd's float64 rounds the literal: 2**53 + 1 hashes as 2**53
+        ("9007199254740993", _expected_bucket(2**53)),
+        # above 2**64 - 1 the float stays a float: CBOR float64 of 2.5e19
+        ("25000000000000000000", _expected_bucket(2.5e19)),
+    ],
+)
+def test_big_integer_literals_bucket_as_flagds_go_server(literal: str, bucket: str) -> None:
+    flag_set = compile_flag_set(BASIC)
+    context = json.loads(f'{{"hashing_input": {literal}}}')
+    assert flag_set.evaluate("basic", context).value == bucket
+
+
+def test_integers_within_float64_precision_are_unchanged() -> None:
+    flag_set = compile_flag_set(BASIC)
+    for value in (0, 23, 24, 2**31 - 1, -(2**31), 2**53 - 1, -(2**53)):
+        got = flag_set.evaluate("basic", {"hashing_input": value}).value
+        assert got == _expected_bucket(value), value

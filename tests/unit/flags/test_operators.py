@@ -11,7 +11,7 @@ from openfeature.contrib.tools.flagd.core.targeting.targeting import OPERATORS a
 
 from sluicegate.flags.bucketing import Bucketing
 from sluicegate.flags.compiler import Compiler
-from sluicegate.flags.errors import FlagDefinitionError
+from sluicegate.flags.errors import InvalidRule
 
 DATA: dict[str, Any] = {
     "a": 1,
@@ -153,20 +153,30 @@ def test_min_max_without_arguments_are_nan() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rule", "pointer"),
+    ("rule", "pointer", "outcome"),
     [
-        ({"log": ["x"]}, "/log"),
-        ({"if": [True, {"nope": 1}]}, "/if/1/nope"),
-        ({"a": 1, "b": 2}, ""),
-        ({"sem_ver": [{"var": "v"}, "=~", "1.0.0"]}, "/sem_ver/1"),
-        ({"sem_ver": [{"var": "v"}, "=", "one"]}, "/sem_ver/2"),
-        ({"map": [[1], {"fractional": [["a", 1]]}]}, "/map/1/fractional"),
+        ({"log": ["x"]}, "/log", InvalidRule),
+        ({"if": [True, {"nope": 1}]}, "/if/1/nope", InvalidRule),
+        ({"if": [False, {"nope": 1}, "b"]}, "/if/1/nope", "b"),
+        ({"a": 1, "b": 2}, "", {"a": 1, "b": 2}),
+        ({"sem_ver": [{"var": "v"}, "=~", "1.0.0"]}, "/sem_ver/1", None),
+        ({"sem_ver": [{"var": "v"}, "=", "one"]}, "/sem_ver/2", None),
+        ({"map": [[1], {"fractional": [["a", 1]]}]}, "/map/1/fractional", TypeError),
     ],
 )
-def test_invalid_rules_are_rejected_with_a_pointer(rule: Any, pointer: str) -> None:
-    with pytest.raises(FlagDefinitionError) as info:
-        _ours(rule, DATA)
-    assert info.value.pointer == pointer
+def test_invalid_rules_compile_to_what_flagd_evaluates(
+    rule: Any, pointer: str, outcome: Any
+) -> None:
+    """Unknown operators raise a parse error when reached (flagd's PARSE_ERROR); a literal bad
+    ``sem_ver`` is null; the problem is a finding at its pointer."""
+    compiler = Compiler("my-flag", {}, Bucketing.CBOR)
+    node = compiler.compile(rule, ())
+    assert [f.pointer for f in compiler.findings] == [pointer]
+    if isinstance(outcome, type) and issubclass(outcome, Exception):
+        with pytest.raises(outcome):
+            node.fn(DATA)
+    else:
+        assert node.fn(DATA) == outcome
 
 
 def test_constant_subtrees_are_folded() -> None:

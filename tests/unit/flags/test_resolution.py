@@ -138,12 +138,19 @@ def test_type_is_not_checked_when_the_caller_default_applies() -> None:
     assert flag_set.evaluate("g", {}, bool).reason is Reason.DISABLED
 
 
-@pytest.mark.parametrize(
-    "context", [None, [("a", 1)], "targetingKey", {"targetingKey": 42}, {"targetingKey": ["x"]}]
-)
+@pytest.mark.parametrize("context", [None, [("a", 1)], "targetingKey"])
 def test_malformed_context_is_invalid_context(context: Any) -> None:
     result = _set(f=_flag()).evaluate("f", context)
     assert (result.reason, result.error_code) == (Reason.ERROR, ErrorCode.INVALID_CONTEXT)
+
+
+@pytest.mark.parametrize("targeting_key", [42, True, ["x"]])
+def test_a_non_string_targeting_key_is_no_bucketing_value(targeting_key: Any) -> None:
+    """As flagd: the shorthand fractional has nothing to hash and returns null (the default);
+    before issue #11 this was an INVALID_CONTEXT error."""
+    split = _flag(targeting={"fractional": [["green", 50], ["blue", 50]]})
+    result = _set(f=split).evaluate("f", {"targetingKey": targeting_key})
+    assert (result.reason, result.error_code, result.variant) == (Reason.DEFAULT, None, "red")
 
 
 def test_non_string_context_keys_are_invalid_context() -> None:

@@ -16,6 +16,7 @@ from openfeature.flag_evaluation import Reason
 from openfeature.provider import ProviderStatus
 from tests.unit.sdk.support import EventLog, FlagServer, ProviderFactory, base_flags, flag
 
+from sluicegate.flags import compile_flag_set
 from sluicegate.sdk import SluicegateProvider
 
 
@@ -142,16 +143,30 @@ def test_static_results_are_reused_but_never_across_callers_defaults(
     assert (disabled_a.value, disabled_b.value) == (False, True)
 
 
-def test_unusable_context_is_an_error_result_not_an_exception(
+def test_a_non_string_targeting_key_is_bucketed_as_flagd_does(
     file_provider: SluicegateProvider,
 ) -> None:
-    bad_key = EvaluationContext(attributes={"targetingKey": 42})
+    """flagd hashes the value as it is (CBOR of 42), where this was INVALID_CONTEXT before #11."""
+    numeric_key = EvaluationContext(attributes={"targetingKey": 42})
+    same_value = EvaluationContext(attributes={"n": 42})
 
-    details = file_provider.resolve_string_details("rollout", "fallback", bad_key)
+    details = file_provider.resolve_string_details("rollout", "fallback", numeric_key)
 
-    assert details.value == "fallback"
-    assert details.reason == Reason.ERROR
-    assert details.error_code is ErrorCode.INVALID_CONTEXT
+    assert details.error_code is None
+    assert details.reason == Reason.TARGETING_MATCH
+    flags = compile_flag_set(
+        {
+            "flags": {
+                "rollout": {
+                    "state": "ENABLED",
+                    "variants": {"a": "a", "b": "b"},
+                    "defaultVariant": "a",
+                    "targeting": {"fractional": [{"var": "n"}, ["a", 50], ["b", 50]]},
+                }
+            }
+        }
+    )
+    assert details.value == flags.evaluate("rollout", same_value.attributes).value
 
 
 def test_evaluation_before_initialisation_returns_the_default(flags_file: Path) -> None:

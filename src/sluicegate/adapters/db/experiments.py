@@ -26,7 +26,7 @@ from sqlalchemy import (
 
 from sluicegate.adapters.db.access import users
 from sluicegate.adapters.db.schema import UTCDateTime, metadata
-from sluicegate.domain.access.identity import ReviewerDomain
+from sluicegate.domain.access.identity import ReviewDecision, ReviewerDomain
 from sluicegate.domain.experiments.lifecycle import State
 from sluicegate.domain.risk import RiskLevel
 from sluicegate.service.experiments.ports import ApprovalRecord, ExperimentRecord
@@ -184,7 +184,7 @@ class SqlApprovals:
                 reviewer_id=r.reviewer_id,
                 reviewer=r.username,
                 domain=ReviewerDomain(r.domain),
-                decision=r.decision,
+                decision=ReviewDecision(r.decision),
                 comment=r.comment,
                 created_at=r.created_at,
                 stage=r.stage,

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from sluicegate.adapters.db.jsontext import dump_json as _dump
 from sluicegate.adapters.db.schema import UTCDateTime, metadata
+from sluicegate.domain.notifications import DeliveryState
 from sluicegate.service.notifications.ports import (
     ClaimedDelivery,
     WebhookDeliveryRecord,
@@ -106,7 +107,7 @@ def _delivery(row: Row[Any]) -> WebhookDeliveryRecord:
         event_id=row.event_id,
         event_type=row.event_type,
         envelope=json.loads(row.envelope),
-        state=row.state,
+        state=DeliveryState(row.state),
         attempts=int(row.attempts),
         next_attempt_at=row.next_attempt_at,
         last_status=row.last_status,

@@ -35,6 +35,10 @@ from sluicegate.domain.rollouts.plan import TargetKind
 from sluicegate.service.rollouts.ports import IncidentRecord, RolloutRecord, RolloutStepRecord
 
 __all__ = [
+    "SqlBreakers",
+    "SqlIncidents",
+    "SqlLeases",
+    "SqlRolloutSteps",
     "SqlRollouts",
     "controller_leases",
     "incidents",
@@ -228,10 +232,10 @@ def _incident(row: Row[Any]) -> IncidentRecord:
 
 
 class SqlRollouts:
+    """Rollouts and their crash-safe position."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-
-    # -- rollouts -------------------------------------------------------------------------------
 
     def add(self, rollout: RolloutRecord) -> None:
         self._conn.execute(insert(rollouts).values(id=rollout.id, **_values(rollout)))
@@ -266,9 +270,14 @@ class SqlRollouts:
         )
         return result.rowcount == 1
 
-    # -- applied-step history -------------------------------------------------------------------
 
-    def step(self, rollout_id: str, step_index: int, action: str) -> RolloutStepRecord | None:
+class SqlRolloutSteps:
+    """The applied-step history: intents and their outcomes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, rollout_id: str, step_index: int, action: str) -> RolloutStepRecord | None:
         row = self._conn.execute(
             select(rollout_steps).where(
                 and_(
@@ -280,7 +289,7 @@ class SqlRollouts:
         ).first()
         return _step(row) if row else None
 
-    def add_step(self, step: RolloutStepRecord) -> None:
+    def add(self, step: RolloutStepRecord) -> None:
         self._conn.execute(
             insert(rollout_steps).values(
                 rollout_id=step.rollout_id,
@@ -296,7 +305,7 @@ class SqlRollouts:
             )
         )
 
-    def finish_step(
+    def finish(
         self, rollout_id: str, seq: int, status: str, detail: dict[str, Any], when: datetime
     ) -> None:
         self._conn.execute(
@@ -305,7 +314,7 @@ class SqlRollouts:
             .values(status=status, detail=_dump(detail), finished_at=when)
         )
 
-    def steps(self, rollout_id: str) -> list[RolloutStepRecord]:
+    def history(self, rollout_id: str) -> list[RolloutStepRecord]:
         stmt = (
             select(rollout_steps)
             .where(rollout_steps.c.rollout_id == rollout_id)
@@ -313,15 +322,20 @@ class SqlRollouts:
         )
         return [_step(r) for r in self._conn.execute(stmt)]
 
-    # -- breakers -------------------------------------------------------------------------------
 
-    def get_breaker(self, key: str) -> Breaker | None:
+class SqlBreakers:
+    """Circuit breakers, one row per key."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> Breaker | None:
         row = self._conn.execute(
             select(rollout_breakers).where(rollout_breakers.c.key == key)
         ).first()
         return _breaker(row) if row else None
 
-    def put_breaker(self, breaker: Breaker, when: datetime) -> None:
+    def put(self, breaker: Breaker, when: datetime) -> None:
         values = {
             "state": breaker.state.value,
             "failures": breaker.failures,
@@ -338,13 +352,18 @@ class SqlRollouts:
         if result.rowcount == 0:
             self._conn.execute(insert(rollout_breakers).values(key=breaker.key, **values))
 
-    def breakers(self) -> list[Breaker]:
+    def all(self) -> list[Breaker]:
         stmt = select(rollout_breakers).order_by(rollout_breakers.c.key)
         return [_breaker(r) for r in self._conn.execute(stmt)]
 
-    # -- incidents ------------------------------------------------------------------------------
 
-    def add_incident(self, incident: IncidentRecord) -> None:
+class SqlIncidents:
+    """Incidents opened by rollbacks."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, incident: IncidentRecord) -> None:
         self._conn.execute(
             insert(incidents).values(
                 id=incident.id,
@@ -359,7 +378,7 @@ class SqlRollouts:
             )
         )
 
-    def incidents(
+    def query(
         self, rollout_id: str | None = None, experiment_key: str | None = None
     ) -> list[IncidentRecord]:
         stmt = select(incidents).order_by(incidents.c.opened_at.desc(), incidents.c.id)
@@ -369,9 +388,14 @@ class SqlRollouts:
             stmt = stmt.where(incidents.c.experiment_key == experiment_key)
         return [_incident(r) for r in self._conn.execute(stmt)]
 
-    # -- the leader lease -----------------------------------------------------------------------
 
-    def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+class SqlLeases:
+    """The controller's leader lease."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def acquire(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
         """Take the lease if it expired or renew it if it is ours, in one UPDATE.
 
         On PostgreSQL the database's clock decides (``now()``), so replicas with skewed clocks
@@ -416,7 +440,7 @@ class SqlRollouts:
         )
         return True
 
-    def release_lease(self, name: str, holder: str) -> None:
+    def release(self, name: str, holder: str) -> None:
         """Give the lease up at once (a clean shutdown) so that a standby need not wait."""
         self._conn.execute(
             update(controller_leases)
@@ -424,7 +448,7 @@ class SqlRollouts:
             .values(expires_at=_RELEASED, holder="")
         )
 
-    def lease(self, name: str) -> tuple[str, datetime] | None:
+    def get(self, name: str) -> tuple[str, datetime] | None:
         """The holder and when the lease expires."""
         row = self._conn.execute(
             select(controller_leases.c.holder, controller_leases.c.expires_at).where(
@@ -433,7 +457,7 @@ class SqlRollouts:
         ).first()
         return (str(row.holder), row.expires_at) if row else None
 
-    def lease_acquired_at(self, name: str) -> datetime | None:
+    def acquired_at(self, name: str) -> datetime | None:
         """When the current holder took the lease (renewals keep this)."""
         row = self._conn.execute(
             select(controller_leases.c.acquired_at).where(controller_leases.c.name == name)

@@ -15,7 +15,13 @@ from sluicegate.adapters.db.flags import SqlFlags
 from sluicegate.adapters.db.gates import SqlGates
 from sluicegate.adapters.db.metrics import SqlMetricSamples
 from sluicegate.adapters.db.notifications import SqlWebhooks
-from sluicegate.adapters.db.rollouts import SqlRollouts
+from sluicegate.adapters.db.rollouts import (
+    SqlBreakers,
+    SqlIncidents,
+    SqlLeases,
+    SqlRollouts,
+    SqlRolloutSteps,
+)
 from sluicegate.adapters.db.settings import SqlSettings
 from sluicegate.domain.errors import Conflict
 from sluicegate.service.access.ports import (
@@ -31,7 +37,13 @@ from sluicegate.service.gates.ports import GateRepository
 from sluicegate.service.metrics.ports import MetricSampleRepository
 from sluicegate.service.notifications.ports import WebhookRepository
 from sluicegate.service.ports import SettingsRepository, Signer
-from sluicegate.service.rollouts.ports import RolloutRepository
+from sluicegate.service.rollouts.ports import (
+    BreakerRepository,
+    IncidentRepository,
+    LeaseRepository,
+    RolloutRepository,
+    RolloutStepRepository,
+)
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -50,6 +62,10 @@ class SqlUnitOfWork:
     gates: GateRepository
     metric_samples: MetricSampleRepository
     rollouts: RolloutRepository
+    rollout_steps: RolloutStepRepository
+    breakers: BreakerRepository
+    incidents: IncidentRepository
+    leases: LeaseRepository
 
     def __init__(
         self, engine: Engine, signer: Signer | None, checkpoint_every: int, readonly: bool
@@ -88,6 +104,10 @@ class SqlUnitOfWork:
         self.jit = SqlJit(conn)
         self.gates = SqlGates(conn)
         self.rollouts = SqlRollouts(conn)
+        self.rollout_steps = SqlRolloutSteps(conn)
+        self.breakers = SqlBreakers(conn)
+        self.incidents = SqlIncidents(conn)
+        self.leases = SqlLeases(conn)
         self.metric_samples = SqlMetricSamples(conn)
         return self
 

@@ -16,6 +16,7 @@ __all__ = [
     "PERMISSIONS",
     "Action",
     "Principal",
+    "ReviewDecision",
     "ReviewerDomain",
     "Role",
     "authorize",
@@ -47,6 +48,13 @@ class ReviewerDomain(StrEnum):
     OPERATIONS = "operations"
     PRODUCT = "product"
     ARCHITECTURE = "architecture"
+
+
+class ReviewDecision(StrEnum):
+    """What a sign-off or stage review says."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
 class Action(StrEnum):

@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from sluicegate.domain.errors import ApprovalRequired, FieldError, InvalidInput, InvalidTransition
+from sluicegate.domain.errors import (
+    ApprovalRequired,
+    FieldError,
+    InvalidInput,
+    InvalidTransition,
+    StageNotReached,
+)
 
 __all__ = [
     "ACTIVE_STATES",
+    "DEFAULT_ENVIRONMENT_STAGES",
     "FINAL_STATES",
     "NEEDS_REASON",
     "TRANSITIONS",
@@ -22,7 +29,9 @@ __all__ = [
     "Transition",
     "allowed_from",
     "check",
+    "check_admits",
     "decide",
+    "entry_stage",
 ]
 
 
@@ -50,6 +59,7 @@ _PATH = [
     State.GENERAL_AVAILABILITY,
 ]
 
+_ON_PATH = frozenset(_PATH)
 FINAL_STATES = frozenset({State.REJECTED, State.ROLLED_BACK, State.RETIRED, State.EXPIRED})
 ACTIVE_STATES = frozenset(s for s in State if s not in FINAL_STATES)
 
@@ -83,6 +93,51 @@ def check(current: State, target: State) -> None:
             f"cannot move from {current.value} to {target.value}",
             allowed=[s.value for s in allowed],
         )
+
+
+#: The stage at which each environment first admits an experiment when no process says: the
+#: built-in default process's stages (sandbox, staging, and canary for production).
+DEFAULT_ENVIRONMENT_STAGES: Mapping[str, State] = {
+    "sandbox": State.SANDBOX,
+    "staging": State.STAGING,
+    "production": State.CANARY,
+}
+
+
+def entry_stage(environment: str, stages: Sequence[tuple[str, str]] | None = None) -> State:
+    """The first stage on the main path that deploys to ``environment``.
+
+    ``stages`` are the governing process's (stage name, environment) pairs; without a process the
+    default mapping applies. An environment that no stage names is treated as production (the
+    strictest entry, canary): a typo or a new environment never opens an earlier door.
+    """
+    if stages is None:
+        return DEFAULT_ENVIRONMENT_STAGES.get(environment, State.CANARY)
+    names = {State(name) for name, env in stages if env == environment and name in _ON_PATH}
+    for state in _PATH:
+        if state in names:
+            return state
+    return State.CANARY
+
+
+def check_admits(key: str, state: State, environment: str, stage: State) -> None:
+    """Raise :class:`StageNotReached` unless ``key`` in ``state`` may change ``environment``.
+
+    The rule: a rollout (or anything else that changes what an environment serves) needs the
+    experiment in the stage that deploys to that environment, or further along the main path.
+    """
+    if state in _ON_PATH and _PATH.index(state) >= _PATH.index(stage):
+        return
+    raise StageNotReached(
+        f"{key!r} is {state.value}; changing {environment} needs it in {stage.value} or later "
+        "(rule: a rollout follows the experiment's lifecycle)",
+        hint=(
+            f"Move {key!r} through its stages first (`sluice experiment show {key}` lists the "
+            "next states)."
+            if state not in FINAL_STATES
+            else f"{key!r} has ended; propose a new experiment."
+        ),
+    )
 
 
 #: Exits that must say why (a rejection, a rollback, a retirement).

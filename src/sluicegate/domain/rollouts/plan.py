@@ -61,7 +61,7 @@ class StepKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Target:
     kind: TargetKind
-    # flag targets
+    # flag targets (a deployment's environment is optional: production when absent)
     flag_set: str | None = None
     environment: str | None = None
     flag: str | None = None
@@ -83,7 +83,19 @@ class Target:
                 "off_variant": self.off_variant,
                 "ring_attribute": self.ring_attribute,
             }
-        return {"kind": self.kind.value, "service": self.service, "deployment": self.deployment}
+        doc: dict[str, Any] = {
+            "kind": self.kind.value,
+            "service": self.service,
+            "deployment": self.deployment,
+        }
+        if self.environment is not None:
+            doc["environment"] = self.environment
+        return doc
+
+    @property
+    def deploys_to(self) -> str:
+        """The environment the rollout changes: the flag set's, or the deployment's."""
+        return self.environment or "production"
 
 
 @dataclass(frozen=True, slots=True)

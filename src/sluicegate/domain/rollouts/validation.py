@@ -104,10 +104,11 @@ def _target(value: object, errs: _Errors) -> Target | None:
             off_variant=str(variants[1]),
             ring_attribute=str(attribute),
         )
-    _unknown(data, {"kind", "service", "deployment"}, "target", errs)
+    _unknown(data, {"kind", "service", "deployment", "environment"}, "target", errs)
     service = _slug(data.get("service"), "target.service", errs)
     deployment = _slug(data.get("deployment"), "target.deployment", errs, required=False)
-    return Target(kind, service=service, deployment=deployment or service)
+    environment = _slug(data.get("environment"), "target.environment", errs, required=False)
+    return Target(kind, environment=environment, service=service, deployment=deployment or service)
 
 
 def _analysis(

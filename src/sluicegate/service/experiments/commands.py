@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sluicegate.domain.access.identity import Action, ReviewerDomain, authorize, require_team
+from sluicegate.domain.access.identity import (
+    Action,
+    ReviewDecision,
+    ReviewerDomain,
+    authorize,
+    require_team,
+)
 from sluicegate.domain.errors import (
     AlreadyExists,
     Conflict,
@@ -247,7 +253,7 @@ def approve(
             reviewer_id=ctx.principal.user_id,
             reviewer=ctx.principal.username,
             domain=reviewer_domain,
-            decision="approve",
+            decision=ReviewDecision.APPROVE,
             comment=comment,
             created_at=deps.clock.now(),
         )
@@ -439,7 +445,7 @@ def _stage_review(
             reviewer_id=ctx.principal.user_id,
             reviewer=ctx.principal.username,
             domain=ReviewerDomain(chosen),
-            decision=decision,
+            decision=ReviewDecision(decision),
             comment=comment,
             created_at=deps.clock.now(),
             stage=stage,

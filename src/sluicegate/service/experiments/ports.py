@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sluicegate.domain.access.identity import ReviewerDomain
+from sluicegate.domain.access.identity import ReviewDecision, ReviewerDomain
 from sluicegate.domain.experiments.lifecycle import State
 from sluicegate.domain.risk import RiskLevel
 
@@ -44,7 +44,7 @@ class ApprovalRecord:
     reviewer_id: str
     reviewer: str
     domain: ReviewerDomain
-    decision: str
+    decision: ReviewDecision
     comment: str
     created_at: datetime
     stage: str | None = None  # None: the intake sign-off; else the stage it approves entry to

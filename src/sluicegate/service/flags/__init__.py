@@ -77,10 +77,19 @@ if TYPE_CHECKING:
         Change as Change,
     )
     from sluicegate.service.flags.revisions import (
+        check_document as check_document,
+    )
+    from sluicegate.service.flags.revisions import (
         load_set as load_set,
     )
     from sluicegate.service.flags.revisions import (
         open_change_request as open_change_request,
+    )
+    from sluicegate.service.flags.revisions import (
+        refuse_new_findings as refuse_new_findings,
+    )
+    from sluicegate.service.flags.revisions import (
+        stored_findings as stored_findings,
     )
     from sluicegate.service.flags.revisions import (
         submit_change as submit_change,
@@ -122,6 +131,9 @@ if TYPE_CHECKING:
         entity_name as entity_name,
     )
     from sluicegate.service.flags.views import (
+        findings_list as findings_list,
+    )
+    from sluicegate.service.flags.views import (
         flag_set_dict as flag_set_dict,
     )
     from sluicegate.service.flags.views import (
@@ -145,10 +157,12 @@ __all__ = [
     "apply_due",
     "approve",
     "change_request_dict",
+    "check_document",
     "create",
     "current_head",
     "diff_preview",
     "entity_name",
+    "findings_list",
     "flag_set_dict",
     "get",
     "get_change_request",
@@ -162,11 +176,13 @@ __all__ = [
     "load_set",
     "open_change_request",
     "put_document",
+    "refuse_new_findings",
     "reject",
     "resolve_access",
     "revision_dict",
     "revoke_token",
     "rollback",
+    "stored_findings",
     "submit_change",
     "token_dict",
     "update_settings",
@@ -189,6 +205,8 @@ _TABLE = {
     "apply_due": "changes",
     "approve": "changes",
     "change_request_dict": "views",
+    "check_document": "revisions",
+    "findings_list": "views",
     "create": "commands",
     "current_head": "tokens",
     "diff_preview": "queries",
@@ -206,11 +224,13 @@ _TABLE = {
     "load_set": "revisions",
     "open_change_request": "revisions",
     "put_document": "commands",
+    "refuse_new_findings": "revisions",
     "reject": "changes",
     "resolve_access": "tokens",
     "revision_dict": "views",
     "revoke_token": "tokens",
     "rollback": "commands",
+    "stored_findings": "revisions",
     "submit_change": "revisions",
     "token_dict": "views",
     "update_settings": "commands",

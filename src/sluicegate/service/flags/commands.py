@@ -16,7 +16,15 @@ from sluicegate.domain.errors import (
     NotFound,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.flags import EMPTY_DOCUMENT, parse_policy, requires_approval, validate_name
+from sluicegate.domain.flags import (
+    EMPTY_DOCUMENT,
+    FindingsMode,
+    findings_mode,
+    parse_policy,
+    refused_findings,
+    requires_approval,
+    validate_name,
+)
 from sluicegate.service.auditing import record
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.flags.payloads import flag_set_payload
@@ -25,8 +33,10 @@ from sluicegate.service.flags.ports import (
 )
 from sluicegate.service.flags.revisions import (
     Change,
+    check_document,
     load_set,
     open_change_request,
+    stored_findings,
     submit_change,
     validate_document,
     write_revision,
@@ -60,7 +70,23 @@ def create(
     parsed_policy = parse_policy(policy)
     if requires_approval(environment, {}) and not requires_approval(environment, parsed_policy):
         authorize(ctx.principal, Action.FLAG_POLICY)
-    doc, revision = validate_document(EMPTY_DOCUMENT if document is None else document)
+    if findings_mode(environment, {}) is FindingsMode.REFUSE and (
+        findings_mode(environment, parsed_policy) is FindingsMode.WARN
+    ):
+        authorize(ctx.principal, Action.FLAG_POLICY)
+    doc, revision, findings = check_document(EMPTY_DOCUMENT if document is None else document)
+    refused = refused_findings(environment, parsed_policy, findings, ())
+    if refused:
+        mode = findings_mode(environment, parsed_policy)
+        raise InvalidInput(
+            f"{len(refused)} problem(s) in the flag set {name}/{environment} "
+            f"(policy findings: {mode.value})",
+            hint=(
+                "Fix the values at the JSON pointers, or create the set with the policy "
+                '{"findings": "warn"} (admin); docs/flags.md lists what each problem does.'
+            ),
+            errors=[FieldError(f.pointer or "/", f"{f.reason} ({f.effect})") for f in refused],
+        )
     empty, empty_revision = validate_document(EMPTY_DOCUMENT)
     with deps.uow() as uow:
         if uow.teams.get_by_key(owner_team) is None:
@@ -114,7 +140,7 @@ def create(
             cr = open_change_request(
                 deps, uow, ctx, fs, doc, reason=reason, apply_at=None, rollback_of=None
             )
-    return Change(fs, rev, cr)
+    return Change(fs, rev, cr, findings=findings, new_findings=findings)
 
 
 def put_document(
@@ -139,7 +165,7 @@ def put_document(
     authorize(ctx.principal, Action.FLAG_WRITE)
     if automatic_rollback and ctx.principal.user_id != SYSTEM.user_id:
         raise Forbidden("only the rollout controller applies automatic rollbacks")
-    doc, revision = validate_document(document)
+    doc, revision, findings = check_document(document)
     return submit_change(
         deps,
         ctx,
@@ -152,6 +178,7 @@ def put_document(
         apply_at=apply_at,
         rollback_of=None,
         ungoverned=automatic_rollback,
+        findings=findings,
     )
 
 
@@ -182,6 +209,7 @@ def rollback(
         environment,
         target.document,
         target.revision,
+        findings=stored_findings(target.document),
         reason=reason or f"rollback to revision {to}",
         expected_revision=None,
         apply_at=apply_at,

@@ -8,13 +8,14 @@ from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import (
     NotFound,
 )
-from sluicegate.domain.flags import diff_documents, diff_summary
+from sluicegate.domain.flags import diff_documents, diff_summary, new_findings, refused_findings
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.flags.ports import (
     FlagRevisionRecord,
     FlagSetRecord,
 )
-from sluicegate.service.flags.revisions import load_set, validate_document
+from sluicegate.service.flags.revisions import check_document, load_set, stored_findings
+from sluicegate.service.flags.views import findings_list
 
 __all__ = [
     "diff_preview",
@@ -63,12 +64,15 @@ def diff_preview(
 ) -> dict[str, Any]:
     """What applying ``document`` would change, without storing anything."""
     authorize(ctx.principal, Action.FLAG_READ)
-    doc, revision = validate_document(document)
+    doc, revision, findings = check_document(document)
     fs = get(deps, ctx, name, environment)
     diff = diff_documents(fs.document, doc)
+    fresh = new_findings(findings, stored_findings(fs.document))
     return {
         "from_revision_number": fs.head_seq,
         "unchanged": revision == fs.revision,
         "summary": diff_summary(diff),
         "diff": diff,
+        "findings": findings_list(findings, fresh),
+        "refused": bool(refused_findings(fs.environment, fs.policy, fresh, ())),
     }

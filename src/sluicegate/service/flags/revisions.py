@@ -20,8 +20,15 @@ from sluicegate.domain.errors import (
     NotFound,
 )
 from sluicegate.domain.events import AuditAction
-from sluicegate.domain.flags import ChangeRequestState, diff_documents, requires_approval
-from sluicegate.flags import FlagDefinitionError, compile_flag_set
+from sluicegate.domain.flags import (
+    ChangeRequestState,
+    diff_documents,
+    findings_mode,
+    new_findings,
+    refused_findings,
+    requires_approval,
+)
+from sluicegate.flags import Finding, FlagDefinitionError, check_flag_set, compile_flag_set
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.flags.payloads import change_request_payload
@@ -35,21 +42,34 @@ from sluicegate.service.ports import UnitOfWork
 
 __all__ = [
     "Change",
+    "check_document",
+    "refuse_new_findings",
+    "stored_findings",
     "validate_document",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What a write did: a new revision, a change request, or nothing (same content)."""
+    """What a write did: a new revision, a change request, or nothing (same content).
+
+    ``findings`` are the problems of the written document (each with its JSON pointer);
+    ``new_findings`` those the flag set's previous revision did not have.
+    """
 
     flag_set: FlagSetRecord
     revision: FlagRevisionRecord | None = None
     change_request: FlagChangeRequestRecord | None = None
+    findings: tuple[Finding, ...] = ()
+    new_findings: tuple[Finding, ...] = ()
 
 
-def validate_document(document: object) -> tuple[dict[str, Any], str]:
-    """Compile a flagd document; refuse it with the engine's JSON pointer as the field."""
+def check_document(document: object) -> tuple[dict[str, Any], str, tuple[Finding, ...]]:
+    """Compile a flagd document: the document, its revision hash and its findings.
+
+    A document that cannot be loaded at all is refused, naming every such problem with the
+    engine's JSON pointer as the field.
+    """
     if not isinstance(document, Mapping):
         raise InvalidInput(
             "a flag set must be a JSON object",
@@ -61,13 +81,45 @@ def validate_document(document: object) -> tuple[dict[str, Any], str]:
         raise InvalidInput(
             f"invalid flag set: {exc.reason} at {exc.pointer or '/'}",
             hint="Fix the value at the JSON pointer; docs/flags.md describes the format.",
-            errors=[FieldError(exc.pointer or "/", exc.reason)],
+            errors=[FieldError(f.pointer or "/", f.reason) for f in exc.findings],
         ) from exc
     except RecursionError as exc:
         raise InvalidInput(
             "the flag set is nested too deeply", errors=[FieldError("/", "nesting too deep")]
         ) from exc
-    return dict(document), compiled.revision
+    return dict(document), compiled.revision, compiled.findings
+
+
+def validate_document(document: object) -> tuple[dict[str, Any], str]:
+    """Compile a flagd document; refuse it with the engine's JSON pointer as the field."""
+    doc, revision, _findings = check_document(document)
+    return doc, revision
+
+
+def stored_findings(document: Mapping[str, Any]) -> tuple[Finding, ...]:
+    """The findings of a document already stored (never refused: it is history)."""
+    try:
+        return check_flag_set(document)
+    except RecursionError:
+        return ()
+
+
+def refuse_new_findings(fs: FlagSetRecord, findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Refuse the write when the flag set refuses new findings; else the new findings."""
+    existing = stored_findings(fs.document)
+    refused = refused_findings(fs.environment, fs.policy, findings, existing)
+    if refused:
+        mode = findings_mode(fs.environment, fs.policy)
+        raise InvalidInput(
+            f"{len(refused)} new problem(s) in the flag set {entity_name(fs)} "
+            f"(policy findings: {mode.value})",
+            hint=(
+                "Fix the values at the JSON pointers, or have an admin set the flag set's policy "
+                'to {"findings": "warn"}; docs/flags.md lists what each problem does.'
+            ),
+            errors=[FieldError(f.pointer or "/", f"{f.reason} ({f.effect})") for f in refused],
+        )
+    return new_findings(findings, existing)
 
 
 def load_set(uow: UnitOfWork, name: str, environment: str) -> FlagSetRecord:
@@ -192,7 +244,13 @@ def submit_change(
     apply_at: datetime | None,
     rollback_of: int | None,
     ungoverned: bool = False,
+    findings: tuple[Finding, ...] = (),
 ) -> Change:
+    """Write ``doc`` as the next revision, or as a change request when governed or scheduled.
+
+    New findings are refused when the flag set's policy refuses them; a rollback restores a
+    revision the set already had and only reports its findings.
+    """
     if apply_at is not None and apply_at.tzinfo is None:
         raise InvalidInput("apply_at needs a time zone", errors=[FieldError("apply_at", "naive")])
     with deps.uow() as uow:
@@ -203,7 +261,11 @@ def submit_change(
                 f"flag set {entity_name(fs)} is at revision {fs.head_seq}, not {expected_revision}"
             )
         if revision == fs.revision:
-            return Change(fs)
+            return Change(fs, findings=findings)
+        if rollback_of is not None or ungoverned:
+            fresh = new_findings(findings, stored_findings(fs.document))
+        else:
+            fresh = refuse_new_findings(fs, findings)
         if apply_at is None and (ungoverned or not requires_approval(fs.environment, fs.policy)):
             source = "rollback" if rollback_of is not None or ungoverned else "change"
             fs, rev = write_revision(
@@ -217,8 +279,8 @@ def submit_change(
                 reason=reason,
                 rollback_of=rollback_of,
             )
-            return Change(fs, rev)
+            return Change(fs, rev, findings=findings, new_findings=fresh)
         cr = open_change_request(
             deps, uow, ctx, fs, doc, reason=reason, apply_at=apply_at, rollback_of=rollback_of
         )
-        return Change(fs, None, cr)
+        return Change(fs, None, cr, findings=findings, new_findings=fresh)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sluicegate.domain.flags import diff_summary, requires_approval
+from sluicegate.domain.flags import diff_summary, findings_mode, requires_approval
+from sluicegate.flags import Finding
 from sluicegate.service.flags.ports import (
     FlagChangeRequestRecord,
     FlagRevisionRecord,
@@ -15,6 +17,7 @@ from sluicegate.service.flags.ports import (
 
 __all__ = [
     "change_request_dict",
+    "findings_list",
     "flag_set_dict",
     "revision_dict",
     "token_dict",
@@ -37,6 +40,7 @@ def flag_set_dict(fs: FlagSetRecord, *, document: bool = True) -> dict[str, Any]
         "experiment": fs.experiment_key,
         "policy": fs.policy,
         "requires_approval": requires_approval(fs.environment, fs.policy),
+        "findings": findings_mode(fs.environment, fs.policy).value,
         "revision_number": fs.head_seq,
         "revision": fs.revision,
         "flag_count": len(fs.document.get("flags", {})),
@@ -99,3 +103,10 @@ def token_dict(t: FlagTokenRecord, fs: FlagSetRecord) -> dict[str, Any]:
         "expires_at": _iso(t.expires_at),
         "revoked_at": _iso(t.revoked_at),
     }
+
+
+def findings_list(findings: Iterable[Finding], new: Iterable[Finding] = ()) -> list[dict[str, Any]]:
+    """The problems of a document, each with its JSON pointer; ``new`` marks the ones the flag
+    set's current revision does not already have."""
+    fresh = {(f.pointer, f.reason) for f in new}
+    return [{**f.as_dict(), "new": (f.pointer, f.reason) in fresh} for f in findings]

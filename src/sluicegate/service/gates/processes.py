@@ -126,6 +126,11 @@ class GateRuntime:
             self._stored_versions[(rec.name, rec.version)] = version
         return version
 
+    def remember_version(self, rec: ProcessVersionRecord, version: ProcessVersion) -> None:
+        """Cache ``version``, parsed and checked against ``rec`` by the writer that stored it."""
+        with self._lock:
+            self._versions[(rec.name, rec.version, rec.content_hash)] = version
+
     def bundle_stored(self, revision: str) -> bool:
         """Whether bundle ``revision`` was seen committed in the database (append-only)."""
         with self._lock:
@@ -286,8 +291,7 @@ def _store(
         before=None if latest is None else {"version": latest.version, "hash": latest.content_hash},
         after={"version": rec.version, "content_hash": rec.content_hash},
     )
-    with runtime._lock:
-        runtime._versions[(rec.name, rec.version, rec.content_hash)] = candidate
+    runtime.remember_version(rec, candidate)
     return rec, True
 
 

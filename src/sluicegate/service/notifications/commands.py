@@ -23,6 +23,7 @@ from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.notifications import (
+    DeliveryState,
     Envelope,
     WebhookFormat,
     backoff,
@@ -62,7 +63,7 @@ __all__ = [
 log = logging.getLogger("sluicegate.notifications")
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the public prefix of generated secrets, not a secret
-DELIVERY_STATES = ("pending", "sending", "delivered", "dead")
+DELIVERY_STATES = tuple(s.value for s in DeliveryState)
 
 
 # --- the outbox -------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def enqueue(
                 event_id=envelope["id"],
                 event_type=event_type,
                 envelope=envelope,
-                state="pending",
+                state=DeliveryState.PENDING,
                 attempts=0,
                 next_attempt_at=None,
                 last_status=None,
@@ -420,10 +421,10 @@ def run_once(deps: Deps, sender: WebhookSender, settings: DispatchSettings) -> D
         attempts = delivery.attempts + 1
         done = deps.clock.now()
         if result.ok:
-            state, next_at = "delivered", None
+            state, next_at = DeliveryState.DELIVERED, None
             report.delivered.append(delivery.id)
         elif attempts >= settings.max_attempts:
-            state, next_at = "dead", None
+            state, next_at = DeliveryState.DEAD, None
             report.dead.append(delivery.id)
             log.warning(
                 "webhook delivery %s (event %s, subscription %s) dead-lettered after %d "
@@ -436,7 +437,7 @@ def run_once(deps: Deps, sender: WebhookSender, settings: DispatchSettings) -> D
             )
         else:
             wait = backoff(attempts, settings.backoff_base_seconds, settings.backoff_max_seconds)
-            state, next_at = "pending", done + wait
+            state, next_at = DeliveryState.PENDING, done + wait
             report.retrying.append(delivery.id)
         with deps.uow() as uow:
             uow.webhooks.finish(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sluicegate.domain.notifications import DeliveryState
+
 __all__ = [
     "ClaimedDelivery",
     "WebhookDeliveryRecord",
@@ -38,7 +40,7 @@ class WebhookDeliveryRecord:
     event_id: str
     event_type: str
     envelope: dict[str, Any]
-    state: str
+    state: DeliveryState
     attempts: int
     next_attempt_at: datetime | None
     last_status: int | None

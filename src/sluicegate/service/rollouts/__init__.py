@@ -62,7 +62,16 @@ if TYPE_CHECKING:
         Stale as Stale,
     )
     from sluicegate.service.rollouts.ports import (
+        BreakerRepository as BreakerRepository,
+    )
+    from sluicegate.service.rollouts.ports import (
         IncidentRecord as IncidentRecord,
+    )
+    from sluicegate.service.rollouts.ports import (
+        IncidentRepository as IncidentRepository,
+    )
+    from sluicegate.service.rollouts.ports import (
+        LeaseRepository as LeaseRepository,
     )
     from sluicegate.service.rollouts.ports import (
         RolloutRecord as RolloutRecord,
@@ -72,6 +81,9 @@ if TYPE_CHECKING:
     )
     from sluicegate.service.rollouts.ports import (
         RolloutStepRecord as RolloutStepRecord,
+    )
+    from sluicegate.service.rollouts.ports import (
+        RolloutStepRepository as RolloutStepRepository,
     )
     from sluicegate.service.rollouts.progress import (
         RolloutProgress as RolloutProgress,
@@ -122,15 +134,19 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTROLLER",
     "SOURCE_KINDS",
+    "BreakerRepository",
     "Effects",
     "EngineSettings",
     "IncidentRecord",
+    "IncidentRepository",
     "Journal",
     "LeaseLost",
+    "LeaseRepository",
     "RolloutProgress",
     "RolloutRecord",
     "RolloutRepository",
     "RolloutStepRecord",
+    "RolloutStepRepository",
     "RolloutVerdicts",
     "Stale",
     "TickResult",
@@ -164,6 +180,10 @@ _TABLE = {
     "Effects": "effects",
     "EngineSettings": "journal",
     "IncidentRecord": "ports",
+    "RolloutStepRepository": "ports",
+    "LeaseRepository": "ports",
+    "IncidentRepository": "ports",
+    "BreakerRepository": "ports",
     "Journal": "journal",
     "LeaseLost": "journal",
     "RolloutProgress": "progress",

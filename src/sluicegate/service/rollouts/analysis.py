@@ -84,14 +84,26 @@ def analyse_tick(
         for v in _VARIANTS
     }
     base, canary = counts["baseline"], counts["canary"]
-    decision = monitor.update(
-        round(canary.requests),
-        min(round(canary.errors), round(canary.requests)),
-        round(base.requests),
-        min(round(base.errors), round(base.requests)),
-    )
+    raw = (canary.requests, canary.errors, base.requests, base.errors)
+    usable = all(math.isfinite(v) and v >= 0 for v in raw)
+    if usable:
+        decision = monitor.update(
+            round(canary.requests),
+            min(round(canary.errors), round(canary.requests)),
+            round(base.requests),
+            min(round(base.errors), round(base.requests)),
+        )
+    else:
+        # NaN, infinite or negative counts carry no information: the window counts as empty
+        # (the monitor's evidence is unchanged) and the decision says why.
+        decision = monitor.update(0, 0, 0, 0)
     summary = decision.to_dict()
     summary.pop("state", None)
+    if not usable:
+        summary["reason"] = (
+            f"the metric source returned unusable counts {list(raw)!r} (NaN, infinite or "
+            f"negative); this window is treated as empty. {summary['reason']}"
+        )
     return TickResult(monitor.to_dict(), json_safe(summary), decision.action is Action.ROLLBACK)
 
 
@@ -107,9 +119,11 @@ def final_verdict(
     metrics = spec.queries.get("metrics") or {}
     if not metrics:
         return None
-    config = parse_judge_config(
-        spec.judge or {"metrics": [{"name": name} for name in sorted(metrics)]}
-    )
+    judge_doc = dict(spec.judge or {})
+    # A judge section that only sets judge-wide options (say ``{semantics: kayenta}``) judges
+    # every queried metric with them.
+    judge_doc.setdefault("metrics", [{"name": name} for name in sorted(metrics)])
+    config = parse_judge_config(judge_doc)
     samples: dict[str, dict[str, list[float]]] = {v: {} for v in _VARIANTS}
     for metric in config.metrics:
         template = metrics.get(metric.name)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize, require_team
-from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from sluicegate.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.experiments import lifecycle
 from sluicegate.domain.rollouts import (
@@ -18,8 +18,10 @@ from sluicegate.domain.rollouts import (
     check,
     parse_plan,
 )
+from sluicegate.service import gates
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.experiments.ports import ExperimentRecord
 from sluicegate.service.ports import UnitOfWork
 from sluicegate.service.rollouts.ports import RolloutRecord
 from sluicegate.service.rollouts.queries import load_plan, load_rollout
@@ -51,8 +53,13 @@ def _check_analysis(plan: RolloutPlan) -> None:
             continue
         where = f"plan.steps[{i}].analysis"
         if spec.judge:
+            # Like the final verdict: a judge section without metrics judges every queried one.
+            queried = spec.queries.get("metrics") or {}
+            judge = dict(spec.judge)
+            if "metrics" not in judge and isinstance(queried, Mapping):
+                judge["metrics"] = [{"name": str(n)} for n in sorted(queried)]
             try:
-                parse_judge_config(spec.judge)
+                parse_judge_config(judge)
             except ConfigError as exc:
                 errors.append(FieldError(f"{where}.judge.{exc.field}", str(exc)))
         try:
@@ -109,6 +116,45 @@ def _check_target(uow: UnitOfWork, plan: RolloutPlan) -> None:
         )
 
 
+def _admit(uow: UnitOfWork, ctx: RequestContext, exp: ExperimentRecord, plan: RolloutPlan) -> None:
+    """The rules a rollout is created, started and resumed under; the refusal names the rule.
+
+    1. The experiment is in the stage that deploys to the target's environment, or later: the
+       governing process's stages say which (the built-in default without one).
+    2. The caller may change the target directly: a flag target's flag set is owned by one of the
+       caller's teams, or is linked to this experiment (whose team the caller is on).
+    """
+    environment = plan.target.deploys_to
+    rec, _ = gates.governing_version(uow, exp)
+    stages: list[tuple[str, str]] | None = None
+    if rec is not None:
+        stages = [
+            (str(s.get("name")), str(s.get("environment")))
+            for s in rec.document.get("stages", [])
+            if isinstance(s, Mapping)
+        ]
+    stage = lifecycle.entry_stage(environment, stages)
+    lifecycle.check_admits(exp.key, exp.state, environment, stage)
+    t = plan.target
+    if t.kind is not TargetKind.FLAG:
+        return
+    assert t.flag_set is not None
+    fs = uow.flags.get_set(t.flag_set, environment)
+    if fs is None or fs.experiment_key == exp.key:
+        return  # a missing set is reported by _check_target; a linked one is the team's to change
+    try:
+        require_team(ctx.principal, fs.owner_team, "flag sets")
+    except Forbidden as exc:
+        raise Forbidden(
+            f"{ctx.principal.username} may not change flag set {t.flag_set}/{environment} "
+            f"(owned by {fs.owner_team}), so a rollout may not change it either "
+            "(rule: a rollout changes only what its starter could change directly)",
+            hint=f"Ask {fs.owner_team} to start the rollout, or to link the flag set to "
+            f"{exp.key!r} (PATCH /api/v1/flag-sets/{t.flag_set}/{environment} with "
+            f'{{"experiment": "{exp.key}"}}).',
+        ) from exc
+
+
 def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
     """Attach a validated plan to an experiment as a ``pending`` rollout."""
     authorize(ctx.principal, Action.ROLLOUT_WRITE)
@@ -142,6 +188,7 @@ def create(deps: Deps, ctx: RequestContext, document: object) -> RolloutRecord:
         if exp.state in lifecycle.FINAL_STATES:
             raise Conflict(f"experiment {key!r} is {exp.state}; it takes no new rollouts")
         _check_target(uow, plan)
+        _admit(uow, ctx, exp, plan)
         if not plan.services:
             plan = replace(plan, services=tuple(str(s) for s in exp.document.get("services", [])))
         now = deps.clock.now()
@@ -200,6 +247,10 @@ def _control(
         current = Status(rollout.status)
         if to is not None:
             check(current, to)
+        if verb in ("start", "resume"):
+            if exp is None:
+                raise NotFound(f"experiment {rollout.experiment_key!r} not found")
+            _admit(uow, ctx, exp, load_plan(rollout))
         elif current not in (Status.RUNNING, Status.PAUSED):
             raise Conflict(f"rollout {rollout_id} is {current.value}; only a live one can {verb}")
         now = deps.clock.now()

@@ -75,7 +75,7 @@ class Effects:
         # 1. intent (and, before the first change, the flag as it was: the rollback's target)
         with self.deps.uow() as uow:
             fresh = self.journal.reload(uow, rollout)
-            intent = uow.rollouts.step(fresh.id, fresh.current_step, "apply")
+            intent = uow.rollout_steps.get(fresh.id, fresh.current_step, "apply")
             if intent is None:
                 baseline = fresh.baseline or self._baseline(uow, plan)
                 self.journal.history(
@@ -92,10 +92,10 @@ class Effects:
         # 3. outcome and position, with the weights webhook, in one transaction
         with self.deps.uow() as uow:
             current = self.journal.reload(uow, fresh)
-            row = uow.rollouts.step(current.id, current.current_step, "apply")
+            row = uow.rollout_steps.get(current.id, current.current_step, "apply")
             assert row is not None
             now = self.deps.clock.now()
-            uow.rollouts.finish_step(current.id, row.seq, "applied", detail, now)
+            uow.rollout_steps.finish(current.id, row.seq, "applied", detail, now)
             payload = _weights_payload(current, plan, desired)
             self.journal.next_step(uow, current, weight=desired.weight, rings=list(desired.rings))
             record(
@@ -182,9 +182,9 @@ class Effects:
         if change.change_request is not None:
             with self.deps.uow() as uow:
                 fresh = self.journal.reload(uow, rollout)
-                stored = uow.rollouts.step(fresh.id, fresh.current_step, action)
+                stored = uow.rollout_steps.get(fresh.id, fresh.current_step, action)
                 assert stored is not None
-                uow.rollouts.finish_step(
+                uow.rollout_steps.finish(
                     fresh.id,
                     stored.seq,
                     "applying",
@@ -235,7 +235,7 @@ class Effects:
         assert t.flag_set is not None
         assert t.environment is not None
         with self.deps.uow(readonly=True) as uow:
-            row = uow.rollouts.step(rollout.id, rollout.current_step, "apply")
+            row = uow.rollout_steps.get(rollout.id, rollout.current_step, "apply")
         pending = (row.detail if row else {}).get("change_request")
         if not pending:
             return None
@@ -418,10 +418,10 @@ class Effects:
             detail = written
         with self.deps.uow() as uow:
             fresh = self.journal.reload(uow, rollout)
-            row = uow.rollouts.step(fresh.id, fresh.current_step, "rollback")
+            row = uow.rollout_steps.get(fresh.id, fresh.current_step, "rollback")
             assert row is not None
             now = self.deps.clock.now()
-            uow.rollouts.finish_step(fresh.id, row.seq, "applied", detail, now)
+            uow.rollout_steps.finish(fresh.id, row.seq, "applied", detail, now)
             outcome = dict(fresh.outcome or {"result": "rolled-back", "reason": "unknown"})
             aborted = outcome.get("result") == "aborted"
             final = Status.ABORTED if aborted else Status.ROLLED_BACK

@@ -23,7 +23,7 @@ def open_for_rollout(
     evidence: dict[str, Any],
 ) -> IncidentRecord:
     """Open one incident for ``rollout`` (once: a replayed rollback finds the existing one)."""
-    existing = uow.rollouts.incidents(rollout_id=rollout.id)
+    existing = uow.incidents.query(rollout_id=rollout.id)
     if existing:
         return existing[0]
     incident = IncidentRecord(
@@ -37,7 +37,7 @@ def open_for_rollout(
         evidence=evidence,
         opened_at=deps.clock.now(),
     )
-    uow.rollouts.add_incident(incident)
+    uow.incidents.add(incident)
     summary = {
         "incident": incident.id,
         "rollout": rollout.id,

@@ -49,7 +49,7 @@ class Journal:
             return
         now = self.deps.clock.now()
         s = self.settings
-        if not uow.rollouts.acquire_lease(s.lease_name, self.holder, s.lease_seconds, now):
+        if not uow.leases.acquire(s.lease_name, self.holder, s.lease_seconds, now):
             raise LeaseLost(f"{self.holder} no longer holds the {s.lease_name} lease")
 
     def save(self, uow: UnitOfWork, old: RolloutRecord, **changes: Any) -> RolloutRecord:
@@ -80,11 +80,11 @@ class Journal:
         *,
         finished: bool,
     ) -> RolloutStepRecord:
-        existing = uow.rollouts.step(rollout.id, rollout.current_step, action)
+        existing = uow.rollout_steps.get(rollout.id, rollout.current_step, action)
         if existing is not None:
             return existing
         now = self.deps.clock.now()
-        seq = max((s.seq for s in uow.rollouts.steps(rollout.id)), default=0) + 1
+        seq = max((s.seq for s in uow.rollout_steps.history(rollout.id)), default=0) + 1
         row = RolloutStepRecord(
             rollout_id=rollout.id,
             seq=seq,
@@ -97,7 +97,7 @@ class Journal:
             started_at=now,
             finished_at=now if finished else None,
         )
-        uow.rollouts.add_step(row)
+        uow.rollout_steps.add(row)
         return row
 
     def next_step(self, uow: UnitOfWork, rollout: RolloutRecord, **changes: Any) -> RolloutRecord:
@@ -112,9 +112,9 @@ class Journal:
 
     def breaker_failure(self, uow: UnitOfWork, key: str, reason: str, **kw: Any) -> Breaker:
         now = self.deps.clock.now()
-        current = uow.rollouts.get_breaker(key) or Breaker(key, **kw)
+        current = uow.breakers.get(key) or Breaker(key, **kw)
         failed = current.failure(now, reason)
-        uow.rollouts.put_breaker(failed, now)
+        uow.breakers.put(failed, now)
         if failed.state != current.current(now).state:
             record(
                 self.deps,
@@ -130,12 +130,12 @@ class Journal:
     def breaker_success(self, key: str, rollout_id: str) -> None:
         now = self.deps.clock.now()
         with self.deps.uow() as uow:
-            current = uow.rollouts.get_breaker(key)
+            current = uow.breakers.get(key)
             if current is None:
                 return
             closed = current.success(rollout_id, now)
             if closed != current:
-                uow.rollouts.put_breaker(closed, now)
+                uow.breakers.put(closed, now)
                 if closed.state != current.current(now).state:
                     record(
                         self.deps,

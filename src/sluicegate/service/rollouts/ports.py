@@ -12,10 +12,14 @@ from sluicegate.domain.rollouts.machine import Status
 from sluicegate.domain.rollouts.plan import TargetKind
 
 __all__ = [
+    "BreakerRepository",
     "IncidentRecord",
+    "IncidentRepository",
+    "LeaseRepository",
     "RolloutRecord",
     "RolloutRepository",
     "RolloutStepRecord",
+    "RolloutStepRepository",
 ]
 
 
@@ -75,6 +79,8 @@ class IncidentRecord:
 
 
 class RolloutRepository(Protocol):
+    """Rollouts and their crash-safe position."""
+
     def add(self, rollout: RolloutRecord) -> None: ...
     def get(self, rollout_id: str) -> RolloutRecord | None: ...
     def query(
@@ -88,22 +94,43 @@ class RolloutRepository(Protocol):
         """Write ``rollout`` if the stored version is ``expected_version``; False on a conflict."""
         ...
 
-    def step(self, rollout_id: str, step_index: int, action: str) -> RolloutStepRecord | None: ...
-    def add_step(self, step: RolloutStepRecord) -> None: ...
-    def finish_step(
+
+class RolloutStepRepository(Protocol):
+    """The applied-step history: an intent (``applying``) and then its outcome."""
+
+    def get(self, rollout_id: str, step_index: int, action: str) -> RolloutStepRecord | None: ...
+    def add(self, step: RolloutStepRecord) -> None: ...
+    def finish(
         self, rollout_id: str, seq: int, status: str, detail: dict[str, Any], when: datetime
     ) -> None: ...
-    def steps(self, rollout_id: str) -> list[RolloutStepRecord]: ...
-    def get_breaker(self, key: str) -> Breaker | None: ...
-    def put_breaker(self, breaker: Breaker, when: datetime) -> None: ...
-    def breakers(self) -> list[Breaker]: ...
-    def add_incident(self, incident: IncidentRecord) -> None: ...
-    def incidents(
+    def history(self, rollout_id: str) -> list[RolloutStepRecord]: ...
+
+
+class BreakerRepository(Protocol):
+    """Circuit breakers, one per key."""
+
+    def get(self, key: str) -> Breaker | None: ...
+    def put(self, breaker: Breaker, when: datetime) -> None: ...
+    def all(self) -> list[Breaker]: ...
+
+
+class IncidentRepository(Protocol):
+    """Incidents opened by rollbacks."""
+
+    def add(self, incident: IncidentRecord) -> None: ...
+    def query(
         self, rollout_id: str | None = None, experiment_key: str | None = None
     ) -> list[IncidentRecord]: ...
-    def acquire_lease(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+
+
+class LeaseRepository(Protocol):
+    """The controller's leader lease."""
+
+    def acquire(self, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
         """Take or renew the lease: one UPDATE ... WHERE expires_at < now OR holder = me."""
         ...
 
-    def release_lease(self, name: str, holder: str) -> None: ...
-    def lease(self, name: str) -> tuple[str, datetime] | None: ...
+    def release(self, name: str, holder: str) -> None: ...
+    def get(self, name: str) -> tuple[str, datetime] | None:
+        """The holder and when the lease expires."""
+        ...

@@ -136,12 +136,12 @@ class RolloutProgress:
         keys = [f"rollout:{rollout.id}", *(f"service:{s}" for s in plan.services)]
         with self.deps.uow() as uow:
             for key in keys:
-                stored = uow.rollouts.get_breaker(key)
+                stored = uow.breakers.get(key)
                 if stored is None:
                     continue
                 admitted, ok = stored.admit(rollout.id, now)
                 if admitted != stored:
-                    uow.rollouts.put_breaker(admitted, now)
+                    uow.breakers.put(admitted, now)
                 if not ok:
                     self._hold(
                         uow,

@@ -146,8 +146,8 @@ def status(deps: Deps, ctx: RequestContext, rollout_id: str) -> dict[str, Any]:
     authorize(ctx.principal, Action.ROLLOUT_READ)
     with deps.uow(readonly=True) as uow:
         rollout = load_rollout(uow, rollout_id)
-        history = uow.rollouts.steps(rollout_id)
-        incidents = uow.rollouts.incidents(rollout_id=rollout_id)
+        history = uow.rollout_steps.history(rollout_id)
+        incidents = uow.incidents.query(rollout_id=rollout_id)
     out = rollout_dict(rollout)
     out["history"] = [step_dict(s) for s in history]
     out["incidents"] = [incident_dict(i) for i in incidents]
@@ -186,11 +186,11 @@ def list_incidents(
 ) -> list[IncidentRecord]:
     authorize(ctx.principal, Action.ROLLOUT_READ)
     with deps.uow(readonly=True) as uow:
-        return uow.rollouts.incidents(experiment_key=experiment)
+        return uow.incidents.query(experiment_key=experiment)
 
 
 def breakers(deps: Deps, ctx: RequestContext) -> list[dict[str, Any]]:
     authorize(ctx.principal, Action.ROLLOUT_READ)
     now = deps.clock.now()
     with deps.uow(readonly=True) as uow:
-        return [b.to_dict(now) for b in uow.rollouts.breakers()]
+        return [b.to_dict(now) for b in uow.breakers.all()]

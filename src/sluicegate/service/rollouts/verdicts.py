@@ -51,7 +51,7 @@ class RolloutVerdicts:
 
 def _analysis_counts(uow: UnitOfWork, rollout: RolloutRecord) -> tuple[int, int, int]:
     """(passed, failed, done) analysis steps of ``rollout`` so far."""
-    done = [s.status for s in uow.rollouts.steps(rollout.id) if s.action == "analysis"]
+    done = [s.status for s in uow.rollout_steps.history(rollout.id) if s.action == "analysis"]
     return done.count("passed"), done.count("failed"), len(done)
 
 

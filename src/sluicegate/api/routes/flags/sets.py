@@ -93,6 +93,7 @@ def _change(request: Request, change: svc.Change) -> JSONResponse:
         runtime_for(request.app).hub.notify((change.flag_set.name, change.flag_set.environment))
     else:
         body["outcome"] = "unchanged"
+    body["findings"] = svc.findings_list(change.findings, change.new_findings)
     return JSONResponse(body, status_code=status)
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "ChangeRequest",
     "ChangeRequestList",
     "Diff",
+    "Finding",
     "FlagChange",
     "FlagSet",
     "FlagSetList",
@@ -32,6 +33,9 @@ class FlagSet(Schema):
     experiment: str | None
     policy: dict[str, Any] | None
     requires_approval: bool
+    findings: Literal["refuse", "warn"] = Field(
+        description="What a write does with new problems in its document (policy.findings)"
+    )
     revision_number: int
     revision: str
     flag_count: int
@@ -84,13 +88,27 @@ class ChangeRequestList(Schema):
     items: list[ChangeRequest]
 
 
+class Finding(Schema):
+    """A problem in a flagd document (docs/flags.md, "Write-time findings")."""
+
+    pointer: str = Field(description="RFC 6901 JSON pointer to the value")
+    reason: str
+    effect: str = Field(description="What evaluation does with it, as flagd does")
+    fatal: bool = Field(description="The document cannot be loaded at all (always refused)")
+    new: bool = Field(description="Not in the flag set's previous revision")
+
+
 class FlagChange(Schema):
-    """A write: ``revision`` when it was applied, ``change_request`` when it awaits approval."""
+    """A write: ``revision`` when it was applied, ``change_request`` when it awaits approval.
+
+    ``findings`` lists the document's problems that were accepted (the flag set warns, or they
+    were already in the previous revision)."""
 
     flag_set: FlagSet
     outcome: Literal["revised", "change-request", "unchanged"]
     revision: Revision | None = None
     change_request: ChangeRequest | None = None
+    findings: list[Finding] = Field(default_factory=list)
 
 
 class Diff(Schema):
@@ -98,6 +116,10 @@ class Diff(Schema):
     unchanged: bool
     summary: str
     diff: dict[str, Any]
+    findings: list[Finding] = Field(default_factory=list)
+    refused: bool = Field(
+        False, description="Applying it would be refused for new findings (policy findings)"
+    )
 
 
 class FlagToken(Schema):
