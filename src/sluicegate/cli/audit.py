@@ -217,7 +217,13 @@ def log(
         )
         for e in page["items"]
     ]
-    table("Audit log", ["seq", "when", "actor", "action", "entity", "why"], rows)
+    table(
+        "Audit log",
+        ["seq", "when", "actor", "action", "entity", "why"],
+        rows,
+        keep=["seq"],
+        flex=["why"],
+    )
     if page["next_after_seq"] is not None:
         err.print(f"more: sluice audit log --after-seq {page['next_after_seq']} ...")
 

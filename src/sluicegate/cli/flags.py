@@ -378,7 +378,13 @@ def history(
         )
         for r in items["items"]
     ]
-    table(f"{name}/{env}", ["#", "when", "who", "source", "change", "why"], rows)
+    table(
+        f"{name}/{env}",
+        ["#", "when", "who", "source", "change", "why"],
+        rows,
+        keep=["#"],
+        flex=["change", "why"],
+    )
 
 
 @app.command("rollback")
@@ -544,7 +550,12 @@ def token_list(name: NameArg, env: Env, as_json: JsonOpt = False) -> None:
     rows = [
         (t["id"], t["name"], t["prefix"] + "...", t["expires_at"], t["revoked_at"]) for t in items
     ]
-    table(f"Tokens of {name}/{env}", ["id", "name", "prefix", "expires", "revoked"], rows)
+    table(
+        f"Tokens of {name}/{env}",
+        ["id", "name", "prefix", "expires", "revoked"],
+        rows,
+        keep=["id"],
+    )
 
 
 @tokens_app.command("revoke")

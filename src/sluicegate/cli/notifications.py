@@ -60,7 +60,13 @@ def list_(as_json: JsonOpt = False) -> None:
         (s["id"], s["name"], s["format"], ",".join(s["events"]), s["active"], s["url"])
         for s in items
     ]
-    table("Webhooks", ["id", "name", "format", "events", "active", "url"], rows)
+    table(
+        "Webhooks",
+        ["id", "name", "format", "events", "active", "url"],
+        rows,
+        keep=["id"],
+        flex=["events", "url"],
+    )
 
 
 @app.command("delete")
@@ -93,7 +99,13 @@ def dead_letters(
         (d["id"], d["subscription_id"], d["event_type"], d["attempts"], d["last_error"])
         for d in items
     ]
-    table("Dead letters", ["id", "subscription", "event", "attempts", "last error"], rows)
+    table(
+        "Dead letters",
+        ["id", "subscription", "event", "attempts", "last error"],
+        rows,
+        keep=["id"],
+        flex=["last error"],
+    )
 
 
 @app.command("retry")
@@ -213,4 +225,10 @@ def deliveries(
         (d["id"], d["subscription_id"], d["event_type"], d["state"], d["attempts"], d["last_error"])
         for d in items
     ]
-    table("Deliveries", ["id", "subscription", "event", "state", "attempts", "last error"], rows)
+    table(
+        "Deliveries",
+        ["id", "subscription", "event", "state", "attempts", "last error"],
+        rows,
+        keep=["id"],
+        flex=["last error"],
+    )

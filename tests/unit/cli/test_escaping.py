@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.unit.cli.support import Cli
 
 PATTERN = "'^[a-z0-9][a-z0-9-]{1,62}$'"
@@ -141,3 +142,57 @@ def test_experiment_list_never_cuts_keys_on_a_narrow_terminal(cli: Cli) -> None:
         assert r.exit_code == 0, r.output
         assert key in r.stdout, r.stdout
         assert max(len(line) for line in r.stdout.splitlines()) <= int(width) + len(key)
+
+
+def test_experiment_list_gives_the_title_room_first_and_fits_the_terminal(cli: Cli) -> None:
+    """A key that leaves room: the title wraps, the other columns stay whole, lines fit."""
+    item = _experiment("A title long enough to need more room than eighty columns leave it")
+    item["key"] = "search-ranking-v2-long-key-30x"
+    cli.api.on("GET", "/api/v1/experiments", {"items": [item]})
+    r = cli("experiment", "list", env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80, r.stdout
+    for whole in ("search-ranking-v2-long-key-30x", "proposed", "payments"):
+        assert whole in r.stdout, r.stdout
+
+
+LONG_ID = "0190f6c2-7a1b-7cde-8f00-123456789abc-and-then-some"
+
+
+@pytest.mark.parametrize(
+    ("args", "path", "item"),
+    [
+        (("team", "list"), "/api/v1/teams", {"key": LONG_ID, "name": "n" * 80}),
+        (
+            ("rollout", "list"),
+            "/api/v1/rollouts",
+            {
+                "id": LONG_ID,
+                "experiment": "search-ranking-v2-long-key",
+                "status": "running",
+                "current_step": 1,
+                "weights": {"canary": 5},
+            },
+        ),
+        (
+            ("webhook", "list"),
+            "/api/v1/webhooks",
+            {
+                "id": LONG_ID,
+                "name": "ops",
+                "format": "json",
+                "events": ["rollout.aborted", "experiment.transitioned"],
+                "active": True,
+                "url": "https://hooks.example/" + "x" * 60,
+            },
+        ),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_list_commands_never_cut_ids_on_a_narrow_terminal(
+    cli: Cli, args: tuple[str, ...], path: str, item: dict[str, object]
+) -> None:
+    cli.api.on("GET", path, {"items": [item]})
+    r = cli(*args, env={"COLUMNS": "60"})
+    assert r.exit_code == 0, r.output
+    assert LONG_ID in r.stdout, r.stdout

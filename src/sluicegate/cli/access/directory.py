@@ -33,7 +33,7 @@ def team_list(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json(items)
     else:
-        table("Teams", ["key", "name"], [(t["key"], t["name"]) for t in items])
+        table("Teams", ["key", "name"], [(t["key"], t["name"]) for t in items], keep=["key"])
 
 
 @users.command("create")
@@ -67,7 +67,7 @@ def user_list(as_json: JsonOpt = False) -> None:
         emit_json(items)
         return
     rows = [(u["username"], u["role"], ",".join(u["domains"]), ",".join(u["teams"])) for u in items]
-    table("Users", ["username", "role", "domains", "teams"], rows)
+    table("Users", ["username", "role", "domains", "teams"], rows, keep=["username"])
 
 
 def whoami(as_json: JsonOpt = False) -> None:

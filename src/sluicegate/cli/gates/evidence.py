@@ -63,4 +63,4 @@ def list_(experiment: ExperimentArg, as_json: JsonOpt = False) -> None:
         (e["id"], e["kind"], e["filename"], e["uploaded_by"], e["uploaded_at"])
         for e in result["items"]
     ]
-    table("Evidence", ["id", "kind", "file", "by", "at"], rows)
+    table("Evidence", ["id", "kind", "file", "by", "at"], rows, keep=["id"], flex=["file"])

@@ -247,7 +247,12 @@ def list_(
         (r["id"], r["experiment"], r["status"], r["current_step"], r["weights"]["canary"])
         for r in items
     ]
-    table("Rollouts", ["id", "experiment", "status", "step", "canary %"], rows, keep=["id"])
+    table(
+        "Rollouts",
+        ["id", "experiment", "status", "step", "canary %"],
+        rows,
+        keep=["id", "experiment"],
+    )
 
 
 @app.command("status")
@@ -332,7 +337,13 @@ def breakers(as_json: JsonOpt = False) -> None:
         (b["key"], b["state"], f"{b['failures']}/{b['threshold']}", b["opened_at"], b["reason"])
         for b in items
     ]
-    table("Circuit breakers", ["key", "state", "failures", "opened", "reason"], rows)
+    table(
+        "Circuit breakers",
+        ["key", "state", "failures", "opened", "reason"],
+        rows,
+        keep=["key"],
+        flex=["reason"],
+    )
 
 
 @app.command("incidents")
@@ -358,7 +369,7 @@ def incidents(
         "Incidents",
         ["id", "rollout", "experiment", "status", "opened", "title"],
         rows,
-        keep=["id", "rollout"],
+        keep=["id", "rollout", "experiment"],
         flex=["title"],
     )
 
