@@ -419,20 +419,23 @@ def _report_role(controller: Controller) -> None:
     name = controller.engine.settings.lease_name
     deps = controller.container.deps
     thread = next(t for t in threading.enumerate() if t.name == "rollout-controller")
-    last: tuple[bool, str | None] | None = None
+    last: tuple[str, str] | None = None
     poll = min(controller.interval, 1.0)
     while thread.is_alive():
         with deps.uow(readonly=True) as uow:
-            held = uow.rollouts.lease(name)
-        holder = held[0] if held is not None else None
-        now = (holder == controller.holder, holder)
-        if held is not None and now != last:
-            if now[0]:
-                err.print(f"controller {controller.holder}: leading (holds the lease {name!r})")
-            else:
-                err.print(
-                    f"controller {controller.holder}: standing by; {holder} leads until "
-                    f"{held[1].isoformat()} unless it renews"
-                )
+            held = uow.leases.get(name)
+        # A released or expired lease (holder "" or an expiry in the past) has no leader.
+        live = held is not None and bool(held[0]) and held[1] > deps.clock.now()
+        if held is not None and live and held[0] == controller.holder:
+            now = ("leading", f"leading (holds the lease {name!r})")
+        elif held is not None and live:
+            now = (
+                held[0],
+                f"standing by; {held[0]} leads until {held[1].isoformat()} unless it renews",
+            )
+        else:
+            now = ("", "standing by; no replica holds the lease yet")
+        if last is None or now[0] != last[0]:
+            err.print(f"controller {controller.holder}: {now[1]}")
             last = now
         thread.join(poll)
