@@ -184,7 +184,13 @@ def update(
 @app.command("transition")
 def transition(
     key: KeyArg,
-    to: Annotated[str, typer.Argument(help="Target state, e.g. approved, sandbox, rolled-back.")],
+    to: Annotated[
+        str,
+        typer.Argument(
+            help="Target state, e.g. approved, sandbox, rolled-back.",
+            autocompletion=complete.stages,
+        ),
+    ],
     reason: Annotated[str | None, typer.Option(help="Why (required for exits).")] = None,
     expected_version: Annotated[
         int | None, typer.Option(help="Fail with exit 7 unless the experiment is at this version.")
