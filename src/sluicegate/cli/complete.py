@@ -63,11 +63,29 @@ def rollouts(incomplete: str) -> list[str]:
     return _items("/api/v1/rollouts", "id", incomplete)
 
 
+def _experiment_word(ctx: typer.Context) -> str | None:
+    """The experiment the command line names: the parsed argument, or, while an option's value is
+    being completed (``gate check KEY --stage <TAB>``: the parser stops at the option that lacks
+    its value, so KEY is not bound), the first word after the command's name that is not an
+    option, read from the line the shell hook passes (bash: COMP_WORDS, zsh/fish/PowerShell:
+    _TYPER_COMPLETE_ARGS)."""
+    key = ctx.params.get("key") or ctx.params.get("experiment")
+    if isinstance(key, str) and key:
+        return key
+    line = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
+    words = line.split()
+    if ctx.info_name in words:
+        for word in words[words.index(ctx.info_name) + 1 :]:
+            if not word.startswith("-"):
+                return word
+    return None
+
+
 def stages(ctx: typer.Context, incomplete: str) -> list[str]:
     """Stages: the ones the named experiment may move to next, else every lifecycle state."""
-    key = ctx.params.get("key") or ctx.params.get("experiment")
+    key = _experiment_word(ctx)
     found: list[str] = []
-    if isinstance(key, str) and key:
+    if key:
         exp = _get(f"/api/v1/experiments/{key}")
         if isinstance(exp, dict):
             found = [str(s) for s in exp.get("allowed_transitions", [])]
