@@ -254,7 +254,7 @@ def demo(
         ),
     ] = 180.0,
 ) -> None:
-    """``make run``: initialise on first start, load demo data, print URL and token, serve."""
+    """`make run`: initialise on first start, load demo data, print URL and token, serve."""
     from sluicegate.bootstrap import Settings, prepare
     from sluicegate.service.access import identity
     from sluicegate.service.context import RequestContext
@@ -314,7 +314,7 @@ def admin_token(
 ) -> None:
     """Recover access: issue a token for USER from the database host, without the API.
 
-    Whoever can open the database is trusted locally; the token is audited as ``system:local``.
+    Whoever can open the database is trusted locally; the token is audited as `system:local`.
     """
     from sluicegate.bootstrap import Settings, build
     from sluicegate.service.access import identity

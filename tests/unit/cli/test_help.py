@@ -43,6 +43,13 @@ def test_command_and_its_parameters_have_help(name: str, cmd: Any) -> None:
 
 
 @pytest.mark.parametrize(("name", "cmd"), TREE, ids=[n for n, _ in TREE])
+def test_help_reads_as_help_not_as_source(name: str, cmd: Any) -> None:
+    """A docstring's reStructuredText (``code``) shows as is in `--help`; help uses `code`."""
+    texts = [cmd.help or "", *(getattr(p, "help", None) or "" for p in cmd.params)]
+    assert not [t for t in texts if "``" in t], f"{name}: RST literals in its help"
+
+
+@pytest.mark.parametrize(("name", "cmd"), TREE, ids=[n for n, _ in TREE])
 def test_no_doubled_negative_options(name: str, cmd: Any) -> None:
     for param in cmd.params:
         for opt in [*param.opts, *getattr(param, "secondary_opts", [])]:
