@@ -72,4 +72,4 @@ class AppCli:
 
     def __call__(self, *args: str, who: str = "alice") -> Result:
         self._who = who
-        return self.runner.invoke(app, list(args))
+        return self.runner.invoke(app, list(args), env={"COLUMNS": "200"})

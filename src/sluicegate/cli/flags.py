@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from sluicegate.cli import complete
 from sluicegate.cli.client import Client
@@ -85,8 +84,15 @@ def _print_findings(findings: list[dict[str, Any]]) -> None:
     """Problems accepted with the document (the flag set warns, or they were there before)."""
     for f in findings:
         tag = "new" if f.get("new") else "existing"
-        where = escape(f["pointer"] or "/")
-        err.print(f"[yellow]warning[/] ({tag}) {where}: {escape(f['reason'])} -> {f['effect']}")
+        err.print(
+            styled(
+                "[yellow]warning[/] ({}) {}: {} -> {}",
+                tag,
+                f["pointer"] or "/",
+                f["reason"],
+                f["effect"],
+            )
+        )
 
 
 def _report(result: dict[str, Any], as_json: bool) -> None:
