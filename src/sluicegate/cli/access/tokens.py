@@ -9,7 +9,7 @@ import typer
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, err, out, table
 
-app = typer.Typer(help="Issue, list and revoke API tokens.")
+app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 
 
 @app.command("create")
@@ -42,6 +42,7 @@ def list_(
     user: Annotated[str | None, typer.Option(help="Another user's tokens (admin).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Your tokens (or another user's, as admin): prefixes only, never the secrets."""
     params = {"username": user} if user else {}
     with client_session(as_json) as client:
         items = client.request("GET", "/api/v1/tokens", params=params)["items"]
@@ -52,15 +53,16 @@ def list_(
         (t["id"], t["name"], t["prefix"] + "...", t["role"], t["expires_at"], t["revoked_at"])
         for t in items
     ]
-    table("Tokens", ["id", "name", "prefix", "role", "expires", "revoked"], rows)
+    table("Tokens", ["id", "name", "prefix", "role", "expires", "revoked"], rows, keep=["id"])
 
 
 @app.command("revoke")
 def revoke(
-    token_id: str,
-    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    token_id: Annotated[str, typer.Argument(help="The token id (`sluice token list`).")],
+    reason: Annotated[str | None, typer.Option(help="Why (audited).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Revoke a token now; requests with it are refused from then on."""
     with client_session(as_json) as client:
         token = client.request("POST", f"/api/v1/tokens/{token_id}/revoke", json={"reason": reason})
     if as_json:
