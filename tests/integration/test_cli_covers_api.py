@@ -43,6 +43,8 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/risk-matrix"): "risk show",
     ("PUT", "/api/v1/risk-matrix"): "risk apply",
     ("POST", "/api/v1/risk-matrix/assess"): "risk assess",
+    ("GET", "/api/v1/settings/tokens"): "token policy show",
+    ("PUT", "/api/v1/settings/tokens"): "token policy set",
     ("GET", "/api/v1/settings/priority-weights"): "priority show",
     ("PUT", "/api/v1/settings/priority-weights"): "priority set",
     ("GET", "/api/v1/audit"): "audit log",
