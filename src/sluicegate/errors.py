@@ -30,6 +30,8 @@ import ``sluicegate.domain``) and ``sluicegate.stats`` can join the tree. It hol
     │   └── MetricQueryError           (metric-query-invalid)     service.metrics_port
     ├── NotFound                       (not-found)                404, exit 6
     ├── Conflict                       (conflict)                 409, exit 7
+    │   ├── AlreadyExists              (already-exists)           409, exit 7
+    │   ├── StateConflict              (state-conflict)           409, exit 7
     │   ├── StageNotReached            (stage-not-reached)        409, exit 3
     │   └── GateBlocked                                           409, exit 3
     │       ├── GateDenied             (gate-blocked)             exit 3

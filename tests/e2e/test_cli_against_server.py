@@ -201,3 +201,44 @@ def test_audit_export_and_offline_verification(server: tuple[Sluice, str, Path])
     assert r.returncode == 3
     assert json.loads(r.stdout)["first_bad_seq"] == event["seq"]
     assert f"sequence {event['seq']}" in r.stderr
+
+
+def _complete(sluice: Sluice, words: str, token: str | None = None) -> list[str]:
+    """What bash completion offers for the last word of ``words`` (issue 12), as the hook that
+    ``sluice --install-completion`` installs asks for it."""
+    env = {
+        **sluice.env,
+        "_SLUICE_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    if token:
+        env["SLUICE_TOKEN"] = token
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("sluice"))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_shell_completion_asks_the_server(server: tuple[Sluice, str, Path]) -> None:
+    sluice, root, _ = server
+    keys = _complete(sluice, "sluice experiment show ", root)
+    assert {"checkout-redesign", "json-twin"} <= set(keys), keys
+    assert _complete(sluice, "sluice experiment show json", root) == ["json-twin"]
+    # Stages: the ones the named experiment may move to next; gate check's --stage alike.
+    shown = json.loads(sluice("experiment", "show", "json-twin", "--json", token=root).stdout)
+    stages = _complete(sluice, "sluice experiment transition json-twin ", root)
+    assert stages, "no stage offered"
+    assert set(stages) == set(shown["allowed_transitions"]), stages
+    check = _complete(sluice, "sluice gate check json-twin --stage ", root)
+    assert set(check) == set(shown["allowed_transitions"]), check
+    # A refused token or no server completes nothing, quietly.
+    assert _complete(sluice, "sluice experiment show ", "sg_wrong") == []
+    away = Sluice({**sluice.env, "SLUICE_URL": "http://127.0.0.1:9"})
+    assert _complete(away, "sluice experiment show ", root) == []

@@ -235,10 +235,11 @@ def test_gate_check_exit_codes_and_ci_reports(sluice: Sluice) -> None:
     report.write_text(JUNIT_GREEN)
     r = sluice("evidence", "add", KEY, "--kind", "junit", "--file", str(report), who="alice")
     assert r.returncode == 0, r.stderr
-    approval = sluice.api(
-        "bob", "POST", f"/api/v1/experiments/{KEY}/approvals", json={"stage": "staging"}
-    )
-    assert approval.status_code == 201, approval.text
+    # The stage review from the CLI (issue 12: it was API-only).
+    own = sluice("experiment", "approve", KEY, "--stage", "staging", who="alice")
+    assert own.returncode == 3, own.stderr  # never your own proposal
+    approval = sluice("experiment", "approve", KEY, "--stage", "staging", who="bob")
+    assert approval.returncode == 0, approval.stderr
 
     passed = sluice(*check, "--ci-run-id", "run-7", "--junit", str(junit), "--json", who="alice")
     assert passed.returncode == 0, passed.stdout + passed.stderr
@@ -320,3 +321,60 @@ def test_policy_test_and_eval_run_locally(sluice: Sluice) -> None:
     failed = sluice("policy", "eval", "--bundle", str(broken), "--input", str(input_file))
     assert failed.returncode == 2
     assert "bad.rego:4:" in failed.stderr
+
+
+def test_board_risk_matrix_selector_and_incidents_from_the_cli(sluice: Sluice) -> None:
+    """Issue 12: the review board, the risk matrix, the process selector and incidents had no
+    command; each now round-trips through a real server, and bad input names the field."""
+    home = sluice.home
+    bad = home / "board-bad.yaml"
+    bad.write_text("name: cab\nmembers: [bob]\nseats: 1\nquorum: 2\n")
+    r = sluice("process", "board", "-f", str(bad))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "quorum" in r.stderr
+    good = home / "board.yaml"
+    good.write_text("name: cab\nmembers: [bob, carol]\nseats: 2\nquorum: 2\n")
+    assert sluice("process", "board", "-f", str(good), who="bob").returncode == 3
+    r = sluice("process", "board", "-f", str(good), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["value"]["quorum"] == 2
+    r = sluice("process", "board", "--clear")
+    assert r.returncode == 0, r.stderr
+    assert "removed" in r.stdout
+    assert sluice("process", "board").returncode == 2  # neither -f nor --clear
+
+    shown = sluice("risk", "show")
+    assert shown.returncode == 0, shown.stderr
+    matrix = home / "matrix.yaml"
+    matrix.write_text(shown.stdout)
+    r = sluice("risk", "apply", "-f", str(matrix), "--reason", "round trip")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(sluice("risk", "show", "--json").stdout)["source"] != "built-in"
+    assessed = sluice(
+        "risk",
+        "assess",
+        "--data-classification",
+        "restricted-pii",
+        "--user-impact",
+        "all",
+        "--system-criticality",
+        "mission-critical",
+        "--json",
+        who="alice",
+    )
+    assert assessed.returncode == 0, assessed.stderr
+    assert json.loads(assessed.stdout)["level"] in {"high", "critical"}
+
+    selector = home / "selector.yaml"
+    selector.write_text("rules:\n  - {process: default, teams: [payments]}\ndefault: default\n")
+    r = sluice("process", "selector", "-f", str(selector), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["default"] == "default"
+    selector.write_text("rules:\n  - {teams: [payments]}\ndefault: default\n")
+    r = sluice("process", "selector", "-f", str(selector))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "rules[0]: needs a process name" in r.stderr
+
+    incidents = sluice("rollout", "incidents", "--json", who="alice")
+    assert incidents.returncode == 0, incidents.stderr
+    assert json.loads(incidents.stdout) == []

@@ -267,7 +267,9 @@ def _print_banner(
 def demo(
     host: Annotated[str | None, typer.Option(help="Interface (SLUICE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (SLUICE_PORT).")] = None,
-    no_serve: Annotated[bool, typer.Option(help="Load the data and exit.")] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Load the demo data, print the token and exit.")
+    ] = False,
     round_seconds: Annotated[
         float,
         typer.Option(
@@ -276,7 +278,7 @@ def demo(
         ),
     ] = 180.0,
 ) -> None:
-    """``make run``: initialise on first start, load demo data, print URL and token, serve."""
+    """`make run`: initialise on first start, load demo data, print URL and token, serve."""
     from sluicegate.bootstrap import Settings, prepare
     from sluicegate.service.access import identity
     from sluicegate.service.context import RequestContext
@@ -336,7 +338,7 @@ def admin_token(
 ) -> None:
     """Recover access: issue a token for USER from the database host, without the API.
 
-    Whoever can open the database is trusted locally; the token is audited as ``system:local``.
+    Whoever can open the database is trusted locally; the token is audited as `system:local`.
     """
     from sluicegate.bootstrap import Settings, build
     from sluicegate.service.access import identity

@@ -12,7 +12,7 @@ import typer
 
 from sluicegate.cli.common import JsonOpt, client_session, guard
 from sluicegate.cli.exits import ExitCode
-from sluicegate.cli.output import CliError, emit_json, err, fail, out
+from sluicegate.cli.output import CliError, emit_json, err, fail, out, table
 
 app = typer.Typer(help="Verify, export and checkpoint the tamper-evident audit ledger.")
 
@@ -425,3 +425,93 @@ def _restore(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
+
+
+@app.command("log")
+def log(
+    entity_type: Annotated[
+        str | None, typer.Option(help="Only this entity type (experiment, flag_set, ...).")
+    ] = None,
+    entity_id: Annotated[str | None, typer.Option(help="Only this entity id or key.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this actor, e.g. user:alice.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this ISO time (inclusive).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this ISO time (exclusive).")] = None,
+    after_seq: Annotated[int, typer.Option(help="Only events after this sequence.")] = 0,
+    limit: Annotated[int, typer.Option(help="At most this many events (1-1000).")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Page the audit log, oldest first; the last line says how to fetch the next page."""
+    params: dict[str, Any] = {
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "actor": actor,
+        "since": since,
+        "until": until,
+        "after_seq": after_seq,
+        "limit": limit,
+    }
+    with client_session(as_json) as client:
+        page = client.request("GET", "/api/v1/audit", params=params)
+    if as_json:
+        emit_json(page)
+        return
+    rows = [
+        (
+            e["seq"],
+            e["ts"],
+            e["actor"],
+            e["action"],
+            f"{e['entity_type']}:{e['entity_id']}",
+            e["reason"],
+        )
+        for e in page["items"]
+    ]
+    table(
+        "Audit log",
+        ["seq", "when", "actor", "action", "entity", "why"],
+        rows,
+        keep=["seq"],
+        flex=["why"],
+    )
+    if page["next_after_seq"] is not None:
+        err.print(f"more: sluice audit log --after-seq {page['next_after_seq']} ...")
+
+
+@app.command("checkpoints")
+def checkpoints(as_json: JsonOpt = False) -> None:
+    """The signed checkpoints stored on the server."""
+    with client_session(as_json) as client:
+        items = client.request("GET", "/api/v1/audit/checkpoints")["items"]
+    if as_json:
+        emit_json(items)
+        return
+    rows = [(c["tree_size"], c["ts"], c["key_id"], c["root"]) for c in items]
+    table("Checkpoints", ["events", "when", "key", "root"], rows)
+
+
+@app.command("verify-server")
+def verify_server(as_json: JsonOpt = False) -> None:
+    """Ask the server to verify its own chain and signatures (no database access needed here).
+
+    The server checks against the keys it trusts; for an independent check, export the log and
+    run `sluice audit verify --file` with a public key you hold.
+    """
+    with client_session(as_json) as client:
+        report = client.request("POST", "/api/v1/audit/verify")
+    if as_json:
+        emit_json(report)
+    if not report["ok"]:
+        fail(
+            CliError(
+                f"audit ledger verification FAILED at sequence {report['first_bad_seq']}: "
+                f"{report['problem']}",
+                ExitCode.DENIED,
+                code="audit-verification-failed",
+            ),
+            False,
+        )
+    if not as_json:
+        out.print(
+            f"audit ledger OK (verified by the server): {report['count']:,} events, "
+            f"{report['checkpoints_verified']} checkpoint(s) verified"
+        )

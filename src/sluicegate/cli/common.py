@@ -4,26 +4,55 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sluicegate.cli.client import Client, from_env
 from sluicegate.cli.output import CliError, fail
 
-__all__ = ["JsonOpt", "client_session", "guard"]
+__all__ = ["JsonOpt", "client_session", "guard", "read_bytes", "read_document"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
+def read_bytes(path: str) -> bytes:
+    """The bytes of ``path`` ('-' = stdin); an unreadable file is a usage error (exit 2)."""
+    import sys
+    from pathlib import Path
+
+    from sluicegate.cli.exits import ExitCode
+
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}", ExitCode.USAGE) from exc
+
+
+def read_document(path: str) -> Any:
+    """A YAML or JSON document from ``path`` ('-' = stdin), parsed; bad syntax exits 2."""
+    import yaml
+
+    from sluicegate.cli.exits import ExitCode
+
+    try:
+        return yaml.safe_load(read_bytes(path))
+    except yaml.YAMLError as exc:
+        raise CliError(
+            f"{path} is not valid YAML or JSON: {exc}", ExitCode.USAGE, code="malformed-document"
+        ) from exc
+
+
 @contextlib.contextmanager
 def client_session(as_json: bool) -> Iterator[Client]:
-    client = from_env()
-    try:
-        with guard(as_json):
+    with guard(as_json):
+        client = from_env()
+        try:
             yield client
-    finally:
-        client.close()
+        finally:
+            client.close()
 
 
 @contextlib.contextmanager

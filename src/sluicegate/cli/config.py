@@ -123,4 +123,6 @@ def show(as_json: JsonOpt = False) -> None:
         "settings",
         ["variable", "value", "source"],
         [[r["variable"], "" if r["value"] is None else r["value"], r["source"]] for r in rows],
+        keep=["variable"],
+        flex=["value"],
     )

@@ -8,11 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from sluicegate.cli.common import JsonOpt, client_session
+from sluicegate.cli import complete
+from sluicegate.cli.common import JsonOpt, client_session, read_document
 from sluicegate.cli.exits import ExitCode
-from sluicegate.cli.output import CliError, emit_json, out, table
+from sluicegate.cli.output import CliError, emit_json, out, styled, table
 
-app = typer.Typer(help="Propose experiments and move them through their lifecycle.")
+app = typer.Typer(
+    help="Propose experiments and move them through their lifecycle.", no_args_is_help=True
+)
+
+KeyArg = Annotated[
+    str, typer.Argument(help="The experiment key.", autocompletion=complete.experiments)
+]
 
 
 def _read(path: str) -> tuple[bytes, str]:
@@ -28,9 +35,16 @@ def _read(path: str) -> tuple[bytes, str]:
 
 def _summary(exp: dict[str, Any]) -> None:
     risk = exp["risk"]
-    out.print(f"[bold]{exp['key']}[/] - {exp['title']}")
+    out.print(styled("[bold]{}[/] - {}", exp["key"], exp["title"]))
     out.print(f"  state: {exp['state']} (version {exp['version']})   team: {exp['owner_team']}")
-    out.print(f"  risk: [bold]{risk['level']}[/] by {risk['decided_by']}: {risk['explanation']}")
+    out.print(
+        styled(
+            "  risk: [bold]{}[/] by {}: {}",
+            risk["level"],
+            risk["decided_by"],
+            risk["explanation"],
+        )
+    )
     out.print(f"  required sign-offs: {', '.join(risk['required_signoffs']) or 'none'}")
     if "missing_signoffs" in exp:
         out.print(f"  missing sign-offs: {', '.join(exp['missing_signoffs']) or 'none'}")
@@ -77,11 +91,17 @@ def list_(
         (e["key"], e["state"], e["risk"]["level"], e["priority_score"], e["owner_team"], e["title"])
         for e in items
     ]
-    table("Experiments", ["key", "state", "risk", "score", "team", "title"], rows)
+    table(
+        "Experiments",
+        ["key", "state", "risk", "score", "team", "title"],
+        rows,
+        keep=["key"],
+        flex=["title"],
+    )
 
 
 @app.command("show")
-def show(key: str, as_json: JsonOpt = False) -> None:
+def show(key: KeyArg, as_json: JsonOpt = False) -> None:
     """One experiment with its risk explanation and sign-offs."""
     with client_session(as_json) as client:
         exp = client.request("GET", f"/api/v1/experiments/{key}")
@@ -93,17 +113,67 @@ def show(key: str, as_json: JsonOpt = False) -> None:
 
 @app.command("approve")
 def approve(
-    key: str,
-    domain: Annotated[str, typer.Option(help="Your reviewer domain for this sign-off.")],
-    comment: Annotated[str, typer.Option(help="Why you approve.")] = "",
+    key: KeyArg,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="Your reviewer domain (required for the intake sign-off)."),
+    ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            help="Review the promotion into this stage (the stage's approval gates read it) "
+            "instead of the intake sign-off.",
+            autocompletion=complete.stages,
+        ),
+    ] = None,
+    reject: Annotated[
+        bool, typer.Option("--reject", help="With --stage: reject the promotion instead.")
+    ] = False,
+    comment: Annotated[str, typer.Option(help="Why you approve (or reject).")] = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Sign off an experiment in one reviewer domain (never your own proposal)."""
+    """Sign off an experiment in one reviewer domain, or review a stage promotion (never your
+    own proposal)."""
+    body: dict[str, Any] = {"comment": comment}
+    if domain is not None:
+        body["domain"] = domain
+    if stage is not None:
+        body["stage"] = stage
+        body["decision"] = "reject" if reject else "approve"
+    elif reject:
+        raise CliError("--reject needs --stage: intake sign-offs only approve", ExitCode.USAGE)
     with client_session(as_json) as client:
+        exp = client.request("POST", f"/api/v1/experiments/{key}/approvals", json=body)
+    if as_json:
+        emit_json(exp)
+    else:
+        _summary(exp)
+
+
+@app.command("update")
+def update(
+    key: KeyArg,
+    file: Annotated[
+        str,
+        typer.Option(
+            "-f", "--file", help="The fields to change, YAML or JSON (merge patch; '-' = stdin)."
+        ),
+    ],
+    expected_version: Annotated[
+        int | None, typer.Option(help="Fail with exit 7 unless the experiment is at this version.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (audited).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change proposal fields (title, summary, risk, ...); the risk is assessed again."""
+    headers = {"If-Match": f'"{expected_version}"'} if expected_version is not None else {}
+    params = {"reason": reason} if reason else {}
+    with client_session(as_json) as client:
+        patch = read_document(file)
+        if not isinstance(patch, dict):
+            raise CliError(f"{file} must hold a mapping of fields", ExitCode.USAGE)
         exp = client.request(
-            "POST",
-            f"/api/v1/experiments/{key}/approvals",
-            json={"domain": domain, "comment": comment},
+            "PATCH", f"/api/v1/experiments/{key}", json=patch, params=params, headers=headers
         )
     if as_json:
         emit_json(exp)
@@ -113,8 +183,14 @@ def approve(
 
 @app.command("transition")
 def transition(
-    key: str,
-    to: Annotated[str, typer.Argument(help="Target state, e.g. approved, sandbox, rolled-back.")],
+    key: KeyArg,
+    to: Annotated[
+        str,
+        typer.Argument(
+            help="Target state, e.g. approved, sandbox, rolled-back.",
+            autocompletion=complete.stages,
+        ),
+    ],
     reason: Annotated[str | None, typer.Option(help="Why (required for exits).")] = None,
     expected_version: Annotated[
         int | None, typer.Option(help="Fail with exit 7 unless the experiment is at this version.")

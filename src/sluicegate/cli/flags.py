@@ -13,23 +13,33 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
+from sluicegate.cli import complete
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
-from sluicegate.cli.output import CliError, emit_json, err, out, table
-from sluicegate.domain.flags import diff_documents, diff_summary
+from sluicegate.cli.output import CliError, emit_json, err, out, styled, table
 
-app = typer.Typer(help="Feature-flag sets: export, import, diff, history, rollback, approvals.")
-requests_app = typer.Typer(help="Change requests: four-eyes approval of governed changes.")
-tokens_app = typer.Typer(help="Tokens scoped to one flag set (OFREP and sync only).")
+app = typer.Typer(
+    help="Feature-flag sets: export, import, diff, history, rollback, approvals.",
+    no_args_is_help=True,
+)
+requests_app = typer.Typer(
+    help="Change requests: four-eyes approval of governed changes.", no_args_is_help=True
+)
+tokens_app = typer.Typer(
+    help="Tokens scoped to one flag set (OFREP and sync only).", no_args_is_help=True
+)
 app.add_typer(requests_app, name="request")
 app.add_typer(tokens_app, name="token")
 
 Env = Annotated[str, typer.Option("--env", "-e", help="Environment, e.g. staging, production.")]
 Reason = Annotated[str | None, typer.Option(help="Why: stored with the revision and audited.")]
 File = Annotated[str, typer.Option("-f", "--file", help="flagd JSON document ('-' = stdin).")]
+NameArg = Annotated[
+    str, typer.Argument(help="The flag set's name.", autocompletion=complete.flag_sets)
+]
+RequestArg = Annotated[str, typer.Argument(help="The change request id (`flags request list`).")]
 
 
 def _base(name: str, env: str) -> str:
@@ -54,28 +64,35 @@ def _read(path: str) -> Any:
 def _print_diff(diff: dict[str, Any]) -> None:
     flags = diff.get("flags", {})
     for key in flags.get("added", {}):
-        out.print(f"[green]+ {key}[/]")
+        out.print(styled("[green]+ {}[/]", key))
     for key in flags.get("removed", {}):
-        out.print(f"[red]- {key}[/]")
+        out.print(styled("[red]- {}[/]", key))
     for key, change in flags.get("changed", {}).items():
         before, after = change["before"], change["after"]
         fields = sorted(
             f for f in set(before) | set(after) if before.get(f, None) != after.get(f, None)
         )
-        out.print(f"[yellow]~ {key}[/] ({', '.join(fields)})")
+        out.print(styled("[yellow]~ {}[/] ({})", key, ", ".join(fields)))
         for f in fields:
             out.print(f"    {f}: {json.dumps(before.get(f))} -> {json.dumps(after.get(f))}")
     for section in ("$evaluators", "metadata"):
         if section in diff:
-            out.print(f"[yellow]~ {section}[/]")
+            out.print(styled("[yellow]~ {}[/]", section))
 
 
 def _print_findings(findings: list[dict[str, Any]]) -> None:
     """Problems accepted with the document (the flag set warns, or they were there before)."""
     for f in findings:
         tag = "new" if f.get("new") else "existing"
-        where = escape(f["pointer"] or "/")
-        err.print(f"[yellow]warning[/] ({tag}) {where}: {escape(f['reason'])} -> {f['effect']}")
+        err.print(
+            styled(
+                "[yellow]warning[/] ({}) {}: {} -> {}",
+                tag,
+                f["pointer"] or "/",
+                f["reason"],
+                f["effect"],
+            )
+        )
 
 
 def _report(result: dict[str, Any], as_json: bool) -> None:
@@ -101,7 +118,10 @@ def _report(result: dict[str, Any], as_json: bool) -> None:
         out.print(f"{where}: change request {cr['id']} is {cr['state']} ({cr['summary']})")
         _print_diff(cr["diff"])
     if cr["state"] == "pending":
-        err.print("a reviewer other than you must approve it: `sluice flags request approve`")
+        err.print(
+            "a reviewer other than you must approve it: "
+            f"sluice flags request approve {fs['name']} {cr['id']} --env {fs['environment']}"
+        )
     elif cr["apply_at"]:
         err.print(f"scheduled to apply at {cr['apply_at']}")
     raise typer.Exit(int(ExitCode.PENDING))
@@ -133,12 +153,12 @@ def list_(
         for f in items
     ]
     headers = ["name", "env", "revision", "flags", "team", "approval", "experiment"]
-    table("Flag sets", headers, rows)
+    table("Flag sets", headers, rows, keep=["name"])
 
 
 @app.command("create")
 def create(
-    name: str,
+    name: NameArg,
     env: Env,
     team: Annotated[str, typer.Option(help="Owner team key.")],
     experiment: Annotated[str | None, typer.Option(help="Linked experiment key.")] = None,
@@ -166,7 +186,7 @@ def create(
 
 @app.command("policy")
 def policy(
-    name: str,
+    name: NameArg,
     env: Env,
     findings: Annotated[
         str | None,
@@ -211,7 +231,7 @@ def policy(
 
 @app.command("get")
 def get(
-    name: str,
+    name: NameArg,
     env: Env,
     revision: Annotated[int | None, typer.Option(help="An earlier revision number.")] = None,
     meta: Annotated[
@@ -233,7 +253,7 @@ def get(
 
 def _put(
     client: Client,
-    name: str,
+    name: NameArg,
     env: str,
     document: Any,
     reason: str | None,
@@ -254,7 +274,7 @@ ApplyAt = Annotated[
 
 @app.command("apply")
 def apply(
-    name: str,
+    name: NameArg,
     env: Env,
     file: File,
     reason: Reason = None,
@@ -272,7 +292,7 @@ def apply(
 
 @app.command("set")
 def set_(
-    name: str,
+    name: NameArg,
     flag: Annotated[str, typer.Argument(help="The flag key.")],
     env: Env,
     state: Annotated[str | None, typer.Option(help="ENABLED or DISABLED.")] = None,
@@ -303,7 +323,7 @@ def set_(
 
 @app.command("diff")
 def diff(
-    name: str,
+    name: NameArg,
     env: Env,
     file: Annotated[
         str | None, typer.Option("-f", "--file", help="Compare this document with the current.")
@@ -324,6 +344,8 @@ def diff(
             )
             base = client.request("GET", f"{_base(name, env)}/revisions/{from_}")
             # Two stored revisions: compared here with the server's own (pure) diff function.
+            from sluicegate.domain.flags import diff_documents, diff_summary
+
             d = diff_documents(base["document"], target["document"])
             result = {"summary": diff_summary(d), "diff": d}
         else:
@@ -340,7 +362,7 @@ def diff(
 
 @app.command("history")
 def history(
-    name: str,
+    name: NameArg,
     env: Env,
     limit: Annotated[int, typer.Option(help="How many revisions, newest first.")] = 50,
     as_json: JsonOpt = False,
@@ -362,12 +384,18 @@ def history(
         )
         for r in items["items"]
     ]
-    table(f"{name}/{env}", ["#", "when", "who", "source", "change", "why"], rows)
+    table(
+        f"{name}/{env}",
+        ["#", "when", "who", "source", "change", "why"],
+        rows,
+        keep=["#"],
+        flex=["change", "why"],
+    )
 
 
 @app.command("rollback")
 def rollback(
-    name: str,
+    name: NameArg,
     env: Env,
     to: Annotated[int, typer.Option(help="The revision number to return to.")],
     reason: Reason = None,
@@ -384,7 +412,7 @@ def rollback(
 
 @requests_app.command("list")
 def requests_list(
-    name: str,
+    name: NameArg,
     env: Env,
     state: Annotated[str | None, typer.Option(help="pending, approved, rejected...")] = None,
     as_json: JsonOpt = False,
@@ -404,6 +432,8 @@ def requests_list(
         f"Change requests of {name}/{env}",
         ["id", "state", "author", "change", "apply at", "reviewer", "why"],
         rows,
+        keep=["id"],
+        flex=["change", "why"],
     )
 
 
@@ -425,7 +455,7 @@ Comment = Annotated[str, typer.Option(help="Your review comment.")]
 
 @requests_app.command("approve")
 def requests_approve(
-    name: str, request_id: str, env: Env, comment: Comment = "", as_json: JsonOpt = False
+    name: NameArg, request_id: RequestArg, env: Env, comment: Comment = "", as_json: JsonOpt = False
 ) -> None:
     """Approve a pending request (reviewers; never your own)."""
     _decide(name, env, request_id, "approve", comment, as_json)
@@ -433,14 +463,16 @@ def requests_approve(
 
 @requests_app.command("reject")
 def requests_reject(
-    name: str, request_id: str, env: Env, comment: Comment = "", as_json: JsonOpt = False
+    name: NameArg, request_id: RequestArg, env: Env, comment: Comment = "", as_json: JsonOpt = False
 ) -> None:
     """Reject a pending request (reviewers), or withdraw your own."""
     _decide(name, env, request_id, "reject", comment, as_json)
 
 
 @requests_app.command("apply")
-def requests_apply(name: str, request_id: str, env: Env, as_json: JsonOpt = False) -> None:
+def requests_apply(
+    name: NameArg, request_id: RequestArg, env: Env, as_json: JsonOpt = False
+) -> None:
     """Apply an approved request now."""
     with client_session(as_json) as client:
         result = client.request("POST", f"{_base(name, env)}/change-requests/{request_id}/apply")
@@ -449,7 +481,7 @@ def requests_apply(name: str, request_id: str, env: Env, as_json: JsonOpt = Fals
 
 @tokens_app.command("create")
 def token_create(
-    name: str,
+    name: NameArg,
     env: Env,
     token_name: Annotated[str, typer.Option("--name", help="What the token is for.")],
     expires_in_days: Annotated[int | None, typer.Option(help="Lifetime in days.")] = None,
@@ -466,3 +498,83 @@ def token_create(
         return
     out.print(issued["token"])
     err.print(f"token {issued['id']} for {name}/{env}; store it now, it is not shown again.")
+
+
+@app.command("update")
+def update(
+    name: NameArg,
+    env: Env,
+    experiment: Annotated[
+        str,
+        typer.Option(
+            help="The experiment key to link the flag set to (its team may then change it).",
+            autocompletion=complete.experiments,
+        ),
+    ],
+    reason: Reason = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link a flag set to an experiment (policy: `flags policy`; document: `flags apply`)."""
+    params = {"reason": reason} if reason else {}
+    with client_session(as_json) as client:
+        found = client.request(
+            "PATCH", _base(name, env), json={"experiment": experiment}, params=params
+        )
+    if as_json:
+        emit_json(found)
+        return
+    out.print(f"{found['name']}/{found['environment']}: linked to experiment {found['experiment']}")
+
+
+@requests_app.command("show")
+def requests_show(
+    name: NameArg, request_id: RequestArg, env: Env, as_json: JsonOpt = False
+) -> None:
+    """One change request with its diff."""
+    with client_session(as_json) as client:
+        cr = client.request("GET", f"{_base(name, env)}/change-requests/{request_id}")
+    if as_json:
+        emit_json(cr)
+        return
+    out.print(f"change request {cr['id']} is {cr['state']} ({cr['summary']})")
+    out.print(f"  author: {cr['author']}   reviewer: {cr['reviewer'] or '-'}")
+    if cr.get("apply_at"):
+        out.print(f"  apply at: {cr['apply_at']}")
+    if cr.get("reason"):
+        out.print(f"  why: {cr['reason']}")
+    _print_diff(cr["diff"])
+
+
+@tokens_app.command("list")
+def token_list(name: NameArg, env: Env, as_json: JsonOpt = False) -> None:
+    """Tokens scoped to this flag set (their secrets are never shown again)."""
+    with client_session(as_json) as client:
+        items = client.request("GET", f"{_base(name, env)}/tokens")["items"]
+    if as_json:
+        emit_json(items)
+        return
+    rows = [
+        (t["id"], t["name"], t["prefix"] + "...", t["expires_at"], t["revoked_at"]) for t in items
+    ]
+    table(
+        f"Tokens of {name}/{env}",
+        ["id", "name", "prefix", "expires", "revoked"],
+        rows,
+        keep=["id"],
+    )
+
+
+@tokens_app.command("revoke")
+def token_revoke(
+    name: NameArg,
+    token_id: Annotated[str, typer.Argument(help="The token id (`flags token list`).")],
+    env: Env,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke a flag-set token now; OFREP and sync refuse it from then on."""
+    with client_session(as_json) as client:
+        token = client.request("POST", f"{_base(name, env)}/tokens/{token_id}/revoke")
+    if as_json:
+        emit_json(token)
+    else:
+        out.print(f"revoked token {token['id']} at {token['revoked_at']}")

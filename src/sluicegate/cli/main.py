@@ -7,7 +7,7 @@ import importlib.util
 import typer
 
 from sluicegate import __version__
-from sluicegate.cli import admin, audit, experiments, flags
+from sluicegate.cli import admin, audit, experiments, flags, metrics, risk
 from sluicegate.cli import config as config_cli
 from sluicegate.cli import notifications as webhook_cli
 from sluicegate.cli.access import directory, tokens
@@ -34,6 +34,7 @@ app = typer.Typer(
 app.command("init")(admin.init)
 app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
+app.command("whoami")(directory.whoami)
 admin_app = typer.Typer(help="Local administration on the database host (no server needed).")
 admin_app.command("token")(admin.admin_token)
 app.add_typer(admin_app, name="admin")
@@ -53,6 +54,9 @@ app.add_typer(evidence_cli.app, name="evidence")
 app.add_typer(policy_cli.app, name="policy")
 app.add_typer(rollout_cli.app, name="rollout")
 app.add_typer(rollout_cli.controller_app, name="controller")
+app.add_typer(risk.risk, name="risk")
+app.add_typer(risk.priority, name="priority")
+app.add_typer(metrics.app, name="metrics")
 
 
 def _register_optional() -> None:

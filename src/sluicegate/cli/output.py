@@ -1,4 +1,9 @@
-"""Output: data on stdout (tables for people, JSON for machines), diagnostics on stderr."""
+"""Output: data on stdout (tables for people, JSON for machines), diagnostics on stderr.
+
+Both consoles print strings as they are: Rich markup is off, so a server-supplied string such as
+``'^[a-z0-9][a-z0-9-]{1,62}$'`` keeps its brackets. Styling goes through :func:`styled`, whose
+template is ours and whose values are escaped, and table cells are plain :class:`Text`.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,21 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sluicegate.cli.exits import ExitCode
 
-__all__ = ["CliError", "emit_json", "err", "fail", "out", "table"]
+__all__ = ["CliError", "emit_json", "err", "fail", "out", "styled", "table"]
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def styled(template: str, *values: object) -> Text:
+    """``template`` (Rich markup, ``{}`` fields) with ``values`` escaped into the fields."""
+    return Text.from_markup(template.format(*(escape(str(v)) for v in values)), emoji=False)
 
 
 class CliError(Exception):
@@ -45,12 +57,29 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    t = Table(title=title, title_justify="left")
-    for c in columns:
-        t.add_column(c)
-    for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keep: Sequence[str] = (),
+    flex: Sequence[str] = (),
+) -> None:
+    """A table on stdout. The ``keep`` columns (keys, ids) are never cut or wrapped, whatever
+    the terminal's width; the ``flex`` columns (titles, reasons) take the room that is left and
+    wrap (or are cut) first; the others are cut with an ellipsis only when that is not enough."""
+    cells = [[Text("" if v is None else str(v)) for v in row] for row in rows]
+    t = Table(title=Text(title), title_justify="left")
+    for n, c in enumerate(columns):
+        if c in keep:
+            widest = max([len(c), *(row[n].cell_len for row in cells)])
+            t.add_column(Text(c), no_wrap=True, min_width=widest, overflow="fold")
+        elif c in flex:
+            t.add_column(Text(c), ratio=1, overflow="ellipsis")
+        else:
+            t.add_column(Text(c), no_wrap=True, overflow="ellipsis")
+    for row in cells:
+        t.add_row(*row)
     out.print(t)
 
 
@@ -58,9 +87,10 @@ def fail(error: CliError, as_json: bool = False) -> NoReturn:
     if as_json:
         payload = error.body or {"code": error.code or "error", "detail": error.message}
         sys.stdout.write(json.dumps(payload, sort_keys=True) + "\n")
-    err.print(f"[bold red]error[/]: {error.message}" + (f" ({error.code})" if error.code else ""))
+    code = f" ({error.code})" if error.code else ""
+    err.print(styled("[bold red]error[/]: {}", error.message + code))
     for line in error.details:
         err.print(f"  - {line}")
     if error.hint:
-        err.print(f"[dim]hint[/]: {error.hint}")
+        err.print(styled("[dim]hint[/]: {}", error.hint))
     raise typer.Exit(int(error.exit_code))

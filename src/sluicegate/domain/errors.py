@@ -15,7 +15,9 @@ whole tree is drawn in the docstring of ``sluicegate.errors``. This module's par
     │   ├── MissingRiskAssessment (missing-risk-assessment)
     │   └── InvalidRiskMatrix     (invalid-risk-matrix)
     ├── NotFound              (not-found)
-    ├── Conflict              (conflict: optimistic-concurrency or uniqueness)
+    ├── Conflict              (conflict: optimistic concurrency, a stale version)
+    │   ├── AlreadyExists         (already-exists: a uniqueness rule, e.g. a duplicate key)
+    │   ├── StateConflict         (state-conflict: its state refuses it, e.g. already revoked)
     │   └── StageNotReached       (stage-not-reached: the change needs a later lifecycle stage)
     ├── InvalidTransition     (invalid-transition)
     ├── ApprovalRequired      (approvals-missing)
@@ -32,6 +34,7 @@ from collections.abc import Sequence
 from sluicegate.errors import FieldError, InvalidInput, SluicegateError
 
 __all__ = [
+    "AlreadyExists",
     "ApprovalRequired",
     "Conflict",
     "FieldError",
@@ -46,6 +49,7 @@ __all__ = [
     "SelfApproval",
     "SluicegateError",
     "StageNotReached",
+    "StateConflict",
     "Unauthenticated",
     "Unavailable",
 ]
@@ -82,8 +86,28 @@ class NotFound(SluicegateError):
 
 
 class Conflict(SluicegateError):
+    """The change was made against a version that is no longer current (optimistic concurrency).
+
+    Its two subclasses are conflicts that retrying on a fresh version does not cure, so they
+    carry their own codes and hints (ADR 0016).
+    """
+
     code = "conflict"
     default_hint = "Fetch the current version and retry your change on top of it."
+
+
+class AlreadyExists(Conflict):
+    """A uniqueness rule refused it: the key or name is taken, or it was already recorded once."""
+
+    code = "already-exists"
+    default_hint = "Choose another key or name, or work with the existing one."
+
+
+class StateConflict(Conflict):
+    """The thing's current state does not allow the action (already revoked, final, not pending)."""
+
+    code = "state-conflict"
+    default_hint = "Show it to see its current state; this action does not apply to that state."
 
 
 class StageNotReached(Conflict):

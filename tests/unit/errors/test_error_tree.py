@@ -24,6 +24,7 @@ INTERNAL: dict[str, str] = {
     "sluicegate.domain.audit.export.MalformedRecord": (
         "a malformed export line: reported as a failed verification (exit 3), not as an error"
     ),
+    "sluicegate.cli.client.TransportError": "the client turns it into a CliError (exit 1)",
     "sluicegate.flags.errors.InvalidRule": "an unparsable rule; the engine answers PARSE_ERROR",
 }
 #: Abstract classes that share their code with the concrete class they stand for.
@@ -114,6 +115,8 @@ def test_a_problem_code_maps_to_the_exit_code_of_its_class(name: str) -> None:
         ("malformed-document", 2),
         ("not-found", 6),
         ("conflict", 7),
+        ("already-exists", 7),
+        ("state-conflict", 7),
         ("invalid-transition", 3),
         ("approvals-missing", 3),
         ("self-approval", 3),

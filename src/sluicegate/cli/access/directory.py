@@ -9,12 +9,17 @@ import typer
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, out, table
 
-teams = typer.Typer(help="Teams.")
-users = typer.Typer(help="Users and their roles.")
+teams = typer.Typer(help="Teams: who owns experiments and flag sets.", no_args_is_help=True)
+users = typer.Typer(help="Users, their roles and reviewer domains.", no_args_is_help=True)
 
 
 @teams.command("create")
-def team_create(key: str, name: str, as_json: JsonOpt = False) -> None:
+def team_create(
+    key: Annotated[str, typer.Argument(help="The team key, a lower-case slug (e.g. payments).")],
+    name: Annotated[str, typer.Argument(help="The team's display name.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a team (admin)."""
     with client_session(as_json) as client:
         team = client.request("POST", "/api/v1/teams", json={"key": key, "name": name})
     emit_json(team) if as_json else out.print(f"created team {team['key']}")
@@ -22,23 +27,25 @@ def team_create(key: str, name: str, as_json: JsonOpt = False) -> None:
 
 @teams.command("list")
 def team_list(as_json: JsonOpt = False) -> None:
+    """Every team."""
     with client_session(as_json) as client:
         items = client.request("GET", "/api/v1/teams")["items"]
     if as_json:
         emit_json(items)
     else:
-        table("Teams", ["key", "name"], [(t["key"], t["name"]) for t in items])
+        table("Teams", ["key", "name"], [(t["key"], t["name"]) for t in items], keep=["key"])
 
 
 @users.command("create")
 def user_create(
-    username: str,
+    username: Annotated[str, typer.Argument(help="The login name, a lower-case slug.")],
     role: Annotated[str, typer.Option(help="viewer|contributor|reviewer|admin")],
     display_name: Annotated[str | None, typer.Option(help="Full name.")] = None,
     domain: Annotated[list[str] | None, typer.Option(help="Reviewer domain; repeatable.")] = None,
     team: Annotated[list[str] | None, typer.Option(help="Team key; repeatable.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Create a user with a role, reviewer domains and teams (admin)."""
     body = {
         "username": username,
         "display_name": display_name or username,
@@ -53,10 +60,22 @@ def user_create(
 
 @users.command("list")
 def user_list(as_json: JsonOpt = False) -> None:
+    """Every user with role, reviewer domains and teams."""
     with client_session(as_json) as client:
         items = client.request("GET", "/api/v1/users")["items"]
     if as_json:
         emit_json(items)
         return
     rows = [(u["username"], u["role"], ",".join(u["domains"]), ",".join(u["teams"])) for u in items]
-    table("Users", ["username", "role", "domains", "teams"], rows)
+    table("Users", ["username", "role", "domains", "teams"], rows, keep=["username"])
+
+
+def whoami(as_json: JsonOpt = False) -> None:
+    """Who the token in SLUICE_TOKEN is: user, role and reviewer domains (checks it works)."""
+    with client_session(as_json) as client:
+        me = client.request("GET", "/api/v1/me")
+    if as_json:
+        emit_json(me)
+        return
+    domains = ", ".join(me["domains"]) or "none"
+    out.print(f"{me['username']} ({me['role']}; reviewer domains: {domains})")

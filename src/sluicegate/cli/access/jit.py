@@ -6,12 +6,18 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli import complete
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, err, out, table
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Just-in-time access: time-bound elevated roles on one experiment stage.")
+app = typer.Typer(
+    help="Just-in-time access: time-bound elevated roles on one experiment stage.",
+    no_args_is_help=True,
+)
+
+RequestArg = Annotated[str, typer.Argument(help="The request id (`sluice jit list`).")]
 
 
 def _show(item: dict[str, Any], as_json: bool, message: str) -> None:
@@ -24,12 +30,17 @@ def _show(item: dict[str, Any], as_json: bool, message: str) -> None:
 
 @app.command("request")
 def request(
-    experiment: Annotated[str, typer.Argument(help="Experiment key.")],
+    experiment: Annotated[
+        str, typer.Argument(help="Experiment key.", autocompletion=complete.experiments)
+    ],
     role: Annotated[str, typer.Option(help="contributor | reviewer | admin")],
     duration: Annotated[str, typer.Option(help="How long, e.g. 30m, 2h (at most 8h).")],
     reason: Annotated[str, typer.Option(help="Why you need it (audited).")],
     stage: Annotated[
-        str | None, typer.Option(help="Stage; default the experiment's current one.")
+        str | None,
+        typer.Option(
+            help="Stage; default the experiment's current one.", autocompletion=complete.stages
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -54,6 +65,7 @@ def list_(
     experiment: Annotated[str | None, typer.Option(help="Experiment key.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Requests and grants: your own, or everyone's for reviewers and admins."""
     params = {k: v for k, v in (("state", state), ("experiment", experiment)) if v}
     with client_session(as_json) as client:
         items = client.request("GET", "/api/v1/jit/requests", params=params)["items"]
@@ -73,15 +85,16 @@ def list_(
         for r in items
     ]
     columns = ["id", "requester", "experiment", "stage", "role", "state", "expires/duration"]
-    table("Just-in-time access", columns, rows)
+    table("Just-in-time access", columns, rows, keep=["id"])
 
 
 @app.command("approve")
 def approve(
-    request_id: str,
+    request_id: RequestArg,
     comment: Annotated[str, typer.Option(help="Recorded with the decision.")] = "",
     as_json: JsonOpt = False,
 ) -> None:
+    """Grant a pending request (another reviewer; an admin for admin access)."""
     with client_session(as_json) as client:
         item = client.request(
             "POST", f"/api/v1/jit/requests/{request_id}/approve", json={"comment": comment}
@@ -93,10 +106,11 @@ def approve(
 
 @app.command("deny")
 def deny(
-    request_id: str,
+    request_id: RequestArg,
     comment: Annotated[str, typer.Option(help="Why (recorded).")] = "",
     as_json: JsonOpt = False,
 ) -> None:
+    """Refuse a pending request."""
     with client_session(as_json) as client:
         item = client.request(
             "POST", f"/api/v1/jit/requests/{request_id}/deny", json={"comment": comment}
@@ -106,10 +120,11 @@ def deny(
 
 @app.command("revoke")
 def revoke(
-    grant_id: str,
+    grant_id: Annotated[str, typer.Argument(help="The grant id (`sluice jit list`).")],
     reason: Annotated[str | None, typer.Option(help="Why (recorded).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """End an active grant now."""
     body = {"reason": reason} if reason else {}
     with client_session(as_json) as client:
         item = client.request("POST", f"/api/v1/jit/grants/{grant_id}/revoke", json=body)

@@ -15,20 +15,28 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli import complete
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
-from sluicegate.cli.output import CliError, emit_json, err, out, table
-from sluicegate.domain.gates import parse_duration
+from sluicegate.cli.output import CliError, emit_json, err, out, styled, table
 
-app = typer.Typer(help="Gate checks and decision records.")
-overrides = typer.Typer(help="Justified, expiring overrides of soft-mandatory gates.")
+app = typer.Typer(help="Gate checks and decision records.", no_args_is_help=True)
+overrides = typer.Typer(
+    help="Justified, expiring overrides of soft-mandatory gates.", no_args_is_help=True
+)
+
+ExperimentArg = Annotated[
+    str, typer.Argument(help="The experiment key.", autocompletion=complete.experiments)
+]
 
 EXIT_FOR = {"pass": ExitCode.OK, "denied": ExitCode.DENIED, "pending": ExitCode.PENDING}
 MAX_POLL_SECONDS = 60.0
 
 
 def _duration_seconds(text: str, option: str) -> float:
+    from sluicegate.domain.gates.durations import parse_duration
+
     try:
         return parse_duration(text).total_seconds()
     except ValueError as exc:
@@ -39,8 +47,15 @@ def _print_decision(decision: dict[str, Any]) -> None:
     outcome = decision["outcome"]
     colour = {"pass": "green", "denied": "red", "pending": "yellow"}[outcome]
     out.print(
-        f"[bold {colour}]{outcome.upper()}[/] {decision['experiment']} -> {decision['stage']} "
-        f"({decision['process']}@v{decision['process_version']}), decision {decision['id']}"
+        styled(
+            f"[bold {colour}]{{}}[/] {{}} -> {{}} ({{}}@v{{}}), decision {{}}",
+            outcome.upper(),
+            decision["experiment"],
+            decision["stage"],
+            decision["process"],
+            decision["process_version"],
+            decision["id"],
+        )
     )
     for check in decision["checks"]:
         flag = " (blocking)" if check["blocking"] else ""
@@ -70,8 +85,8 @@ def _write_reports(
 
 @app.command("check")
 def check(
-    experiment: str,
-    stage: Annotated[str, typer.Option(help="The stage to enter.")],
+    experiment: ExperimentArg,
+    stage: Annotated[str, typer.Option(help="The stage to enter.", autocompletion=complete.stages)],
     wait: Annotated[bool, typer.Option("--wait", help="Ask again until pass or denied.")] = False,
     timeout: Annotated[str, typer.Option(help="How long --wait waits (e.g. 30m).")] = "30m",
     poll: Annotated[
@@ -110,7 +125,10 @@ def check(
 
 
 @app.command("explain")
-def explain(decision_id: str, as_json: JsonOpt = False) -> None:
+def explain(
+    decision_id: Annotated[str, typer.Argument(help="The decision id (`gate check` prints it).")],
+    as_json: JsonOpt = False,
+) -> None:
     """A stored decision, replayed: does the same input with the same bundle decide the same?"""
     with client_session(as_json) as client:
         result = client.request(
@@ -123,17 +141,19 @@ def explain(decision_id: str, as_json: JsonOpt = False) -> None:
         replay = result["replay"]
         out.print(f"input {result['input_hash']}, policy bundle {result['policy_revision']}")
         if replay["matches"]:
-            out.print("replay: [green]same decision[/]")
+            out.print(styled("replay: [green]same decision[/]"))
         else:
-            out.print(f"replay: [red]differs[/] in {', '.join(replay['differences'])}")
+            out.print(styled("replay: [red]differs[/] in {}", ", ".join(replay["differences"])))
     if not result["replay"]["matches"]:
         raise typer.Exit(int(ExitCode.ANALYSIS_FAILED))
 
 
 @overrides.command("create")
 def create_override(
-    experiment: str,
-    stage: Annotated[str, typer.Option(help="The stage of the gate.")],
+    experiment: ExperimentArg,
+    stage: Annotated[
+        str, typer.Option(help="The stage of the gate.", autocompletion=complete.stages)
+    ],
     gate: Annotated[str, typer.Option(help="The soft-mandatory gate id.")],
     justification: Annotated[str, typer.Option(help="Why the gate may be passed.")],
     expires_in: Annotated[str, typer.Option(help="How long it holds (e.g. 12h, 2d; max 7d).")],
@@ -160,7 +180,8 @@ def create_override(
 
 
 @overrides.command("list")
-def list_overrides(experiment: str, as_json: JsonOpt = False) -> None:
+def list_overrides(experiment: ExperimentArg, as_json: JsonOpt = False) -> None:
+    """An experiment's overrides, active and revoked."""
     with client_session(as_json) as client:
         items = client.request("GET", f"/api/v1/experiments/{experiment}/overrides")["items"]
     if as_json:
@@ -178,15 +199,22 @@ def list_overrides(experiment: str, as_json: JsonOpt = False) -> None:
         )
         for o in items
     ]
-    table("Overrides", ["id", "stage", "gate", "expires", "by", "state", "why"], rows)
+    table(
+        "Overrides",
+        ["id", "stage", "gate", "expires", "by", "state", "why"],
+        rows,
+        keep=["id"],
+        flex=["why"],
+    )
 
 
 @overrides.command("revoke")
 def revoke_override(
-    override_id: str,
+    override_id: Annotated[str, typer.Argument(help="The override id (`sluice override list`).")],
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")],
     as_json: JsonOpt = False,
 ) -> None:
+    """Withdraw an override before it expires (reviewer or admin)."""
     with client_session(as_json) as client:
         result = client.request(
             "POST", f"/api/v1/overrides/{override_id}/revoke", json={"reason": reason}

@@ -7,16 +7,24 @@ from typing import Annotated
 
 import typer
 
+from sluicegate.cli import complete
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, out, table
 
-app = typer.Typer(help="Attach evidence (JUnit, coverage, SARIF, k6, ...) to an experiment.")
+app = typer.Typer(
+    help="Attach evidence (JUnit, coverage, SARIF, k6, ...) to an experiment.",
+    no_args_is_help=True,
+)
+
+ExperimentArg = Annotated[
+    str, typer.Argument(help="The experiment key.", autocompletion=complete.experiments)
+]
 
 
 @app.command("add")
 def add(
-    experiment: str,
+    experiment: ExperimentArg,
     kind: Annotated[str, typer.Option(help="junit, coverage, sarif, k6, jmeter, ... (docs).")],
     file: Annotated[Path, typer.Option("--file", "-f", help="The artifact your CI wrote.")],
     as_json: JsonOpt = False,
@@ -44,7 +52,7 @@ def add(
 
 
 @app.command("list")
-def list_(experiment: str, as_json: JsonOpt = False) -> None:
+def list_(experiment: ExperimentArg, as_json: JsonOpt = False) -> None:
     """The evidence attached to an experiment."""
     with client_session(as_json) as client:
         result = client.request("GET", f"/api/v1/experiments/{experiment}/evidence")
@@ -55,4 +63,4 @@ def list_(experiment: str, as_json: JsonOpt = False) -> None:
         (e["id"], e["kind"], e["filename"], e["uploaded_by"], e["uploaded_at"])
         for e in result["items"]
     ]
-    table("Evidence", ["id", "kind", "file", "by", "at"], rows)
+    table("Evidence", ["id", "kind", "file", "by", "at"], rows, keep=["id"], flex=["file"])

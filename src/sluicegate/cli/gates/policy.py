@@ -33,7 +33,10 @@ def _compile_error(exc: PolicyCompileError) -> CliError:
 
 
 @app.command("test")
-def run_tests(directory: Path, as_json: JsonOpt = False) -> None:
+def run_tests(
+    directory: Annotated[Path, typer.Argument(help="The policy bundle directory.")],
+    as_json: JsonOpt = False,
+) -> None:
     """Run the bundle's test_* rules (*_test.rego); exit 3 when any fails."""
     from sluicegate.adapters.policy import run_policy_tests
     from sluicegate.service.gates.policy import PolicyCompileError

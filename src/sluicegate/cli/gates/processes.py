@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import importlib.resources
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sluicegate.cli.common import JsonOpt, client_session
+from sluicegate.cli import complete
+from sluicegate.cli.common import JsonOpt, client_session, read_document
 from sluicegate.cli.exits import ExitCode
-from sluicegate.cli.output import CliError, emit_json, out
+from sluicegate.cli.output import CliError, emit_json, out, styled
 
-app = typer.Typer(help="Promotion processes as code: validate, apply (versioned), show, diff.")
+app = typer.Typer(
+    help="Promotion processes as code: validate, apply (versioned), show, diff; the selector, "
+    "the review board, environments and pins.",
+    no_args_is_help=True,
+)
 
+ProcessFile = Annotated[Path, typer.Argument(help="The process file (YAML).")]
+NameArg = Annotated[str, typer.Argument(help="The process name (metadata.name).")]
 TemplatesOpt = Annotated[
     Path | None,
     typer.Option(
@@ -42,18 +50,20 @@ def _body(file: Path, templates: Path | None) -> dict[str, Any]:
 
 
 @app.command("validate")
-def validate(file: Path, templates: TemplatesOpt = None, as_json: JsonOpt = False) -> None:
+def validate(file: ProcessFile, templates: TemplatesOpt = None, as_json: JsonOpt = False) -> None:
     """Check a process file; errors name the file, line and column."""
     with client_session(as_json) as client:
         result = client.request("POST", "/api/v1/processes/validate", json=_body(file, templates))
     if as_json:
         emit_json(result)
         return
-    out.print(f"{file}: valid process [bold]{result['name']}[/] ({result['content_hash']})")
+    out.print(
+        styled("{}: valid process [bold]{}[/] ({})", file, result["name"], result["content_hash"])
+    )
     for stage in result["stages"]:
         out.print(f"  {stage}: {', '.join(result['gates'][stage]) or 'no gates'}")
     for warning in result["warnings"]:
-        out.print(f"  [yellow]warning[/]: {warning}")
+        out.print(styled("  [yellow]warning[/]: {}", warning))
 
 
 @app.command("apply")
@@ -84,7 +94,7 @@ def apply(
     state = "applied as" if result["created"] else "unchanged at"
     out.print(f"{result['name']} {state} version {result['version']} ({result['content_hash']})")
     for warning in result["warnings"]:
-        out.print(f"  [yellow]warning[/]: {warning}")
+        out.print(styled("  [yellow]warning[/]: {}", warning))
 
 
 def _name_of(source: str, file: Path) -> str:
@@ -100,7 +110,7 @@ def _name_of(source: str, file: Path) -> str:
 
 @app.command("show")
 def show(
-    name: str,
+    name: NameArg,
     version: Annotated[int | None, typer.Option(help="A stored version (default: latest).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -120,7 +130,7 @@ def show(
 
 @app.command("diff")
 def diff(
-    name: str,
+    name: NameArg,
     from_: Annotated[int | None, typer.Option("--from", help="Older version.")] = None,
     to: Annotated[int | None, typer.Option("--to", help="Newer version (default latest).")] = None,
     as_json: JsonOpt = False,
@@ -136,3 +146,94 @@ def diff(
         out.print(line, markup=False)
     if result["empty"]:
         out.print("(no changes)")
+
+
+Source = Annotated[
+    str, typer.Option("-f", "--file", help="The document in YAML or JSON ('-' = stdin).")
+]
+
+
+@app.command("selector")
+def selector(file: Source, as_json: JsonOpt = False) -> None:
+    """Set which process each experiment follows: rules by kind, team and risk, and a default."""
+    with client_session(as_json) as client:
+        doc = read_document(file)
+        result = client.request("PUT", "/api/v1/process-selector", json=doc)
+    if as_json:
+        emit_json(result)
+        return
+    for n, rule in enumerate(result["rules"], 1):
+        out.print(f"  rule {n}: {json.dumps(rule, sort_keys=True)}")
+    out.print(f"  default: {result['default']}")
+
+
+def _gate_setting(name: str, file: str | None, clear: bool, as_json: bool) -> None:
+    with client_session(as_json) as client:
+        if (file is None) == (not clear):
+            raise CliError("give -f FILE or --clear (not both)", ExitCode.USAGE)
+        value = None if clear else read_document(str(file))
+        result = client.request("PUT", f"/api/v1/gate-settings/{name}", json={"value": value})
+    if as_json:
+        emit_json(result)
+        return
+    shown = "removed" if result["value"] is None else json.dumps(result["value"], sort_keys=True)
+    out.print(f"{result['name']}: {shown}")
+
+
+@app.command("board")
+def board(
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "-f",
+            "--file",
+            help="The review board {name, members, seats, quorum, ...} in YAML or JSON.",
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the review board.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the rotating review board that review-board gates ask (admin)."""
+    _gate_setting("review_board", file, clear, as_json)
+
+
+@app.command("environments")
+def environments(
+    file: Annotated[
+        str | None,
+        typer.Option(
+            "-f", "--file", help="Environment settings by name (timezone, ...) in YAML or JSON."
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the settings.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the environments' settings that schedule gates read (admin)."""
+    _gate_setting("environments", file, clear, as_json)
+
+
+@app.command("pin")
+def pin(
+    experiment: Annotated[
+        str, typer.Argument(help="The experiment key.", autocompletion=complete.experiments)
+    ],
+    process: Annotated[str, typer.Option(help="The process name.")],
+    reason: Annotated[str, typer.Option(help="Why it changes process (audited).")],
+    version: Annotated[
+        int | None, typer.Option(help="The process version (default: latest).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pin an experiment to a process version (its gates from then on)."""
+    body: dict[str, Any] = {"process": process, "reason": reason}
+    if version is not None:
+        body["version"] = version
+    with client_session(as_json) as client:
+        result = client.request("POST", f"/api/v1/experiments/{experiment}/process", json=body)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"{result['experiment']} follows {result['process']}@v{result['version']} "
+        f"(pinned by {result['pinned_by']})"
+    )

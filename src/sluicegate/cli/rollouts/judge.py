@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -74,6 +73,8 @@ def read_samples(path: Path) -> dict[str, list[float]]:
 
 
 def _read_config(path: Path) -> Any:
+    import yaml  # lazily: `sluice judge` is registered on every start, yaml costs ~30 ms
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

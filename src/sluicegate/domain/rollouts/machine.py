@@ -50,6 +50,11 @@ def check(current: Status, target: Status) -> None:
     allowed = TRANSITIONS[current]
     if target not in allowed:
         raise InvalidTransition(
-            f"a {current.value} rollout cannot become {target.value}",
+            f"{_article(current.value)} {current.value} rollout cannot become {target.value}",
             allowed=[s.value for s in allowed],
         )
+
+
+def _article(word: str) -> str:
+    """``an`` before a vowel sound (an aborted rollout), else ``a`` (a running rollout)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

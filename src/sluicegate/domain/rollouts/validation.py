@@ -117,14 +117,16 @@ def _analysis(
     data = _mapping(value, path, errs)
     _unknown(data, {"intervals", "judge", "monitor", "queries", "source"}, path, errs)
     intervals = data.get("intervals", defaults.intervals)
-    if isinstance(intervals, bool) or not isinstance(intervals, int) or not 1 <= intervals <= 1000:
+    valid = not (
+        isinstance(intervals, bool) or not isinstance(intervals, int) or not 1 <= intervals <= 1000
+    )
+    if not valid:
         errs.add(f"{path}.intervals", "must be an integer 1..1000")
-        return None
     parts: dict[str, Mapping[str, Any]] = {}
     for name in ("judge", "monitor", "queries", "source"):
         raw = data.get(name, getattr(defaults, name))
         parts[name] = dict(_mapping(raw, f"{path}.{name}", errs))
-    return AnalysisSpec(intervals=intervals, **parts)
+    return AnalysisSpec(intervals=intervals, **parts) if valid else None
 
 
 _STEP_KEYS = {"ring", "weight", "switch", "pause", "analysis"}
@@ -207,7 +209,10 @@ def _default_steps(kind: TargetKind, analysis: AnalysisSpec) -> tuple[Step, ...]
     return tuple(steps)
 
 
-def _check_shape(target: Target, steps: Sequence[Step], errs: _Errors) -> None:
+def _check_shape(target: Target, indexed: Sequence[tuple[int, Step]], errs: _Errors) -> None:
+    """Rules over the whole list; ``indexed`` pairs each parsed step with its index in the plan
+    (a step that did not parse is missing, its own problems already reported)."""
+    steps = [s for _, s in indexed]
     if not steps:
         errs.add("steps", "a plan needs at least one step")
         return
@@ -215,14 +220,14 @@ def _check_shape(target: Target, steps: Sequence[Step], errs: _Errors) -> None:
         errs.add("steps", f"at most {_MAX_STEPS} steps")
     if not any(s.kind.applies for s in steps):
         errs.add("steps", "no step changes the target (add weight, ring or switch steps)")
-    _check_steps(target, steps, errs)
+    _check_steps(target, indexed, errs)
     if target.kind is TargetKind.BLUE_GREEN:
         _check_blue_green(steps, errs)
 
 
-def _check_steps(target: Target, steps: Sequence[Step], errs: _Errors) -> None:
+def _check_steps(target: Target, indexed: Sequence[tuple[int, Step]], errs: _Errors) -> None:
     previous = 0
-    for i, step in enumerate(steps):
+    for i, step in indexed:
         if step.kind is StepKind.RING and target.kind is not TargetKind.FLAG:
             errs.add(f"steps[{i}].ring", "rings target flag evaluation; use weight steps here")
         if step.kind is StepKind.SWITCH and target.kind is not TargetKind.BLUE_GREEN:
@@ -272,18 +277,26 @@ def parse_plan(document: object) -> RolloutPlan:
     if target is not None and target.service and target.service not in services:
         services.append(target.service)
     raw_steps = data.get("steps")
-    steps: list[Step] = []
-    if raw_steps is None and target is not None:
-        steps = list(_default_steps(target.kind, defaults))
+    indexed: list[tuple[int, Step]] = []
+    parsed_all = True
+    if raw_steps is None:
+        if target is not None:
+            indexed = list(enumerate(_default_steps(target.kind, defaults)))
     elif not isinstance(raw_steps, list):
         errs.add("steps", "must be a list")
+        parsed_all = False
     else:
         for i, raw in enumerate(raw_steps):
             step = _step(raw, f"steps[{i}]", defaults, errs)
             if step is not None:
-                steps.append(step)
-    if target is not None and not errs.items:
-        _check_shape(target, steps, errs)
+                indexed.append((i, step))
+            else:
+                parsed_all = False
+    # The whole-plan rules run even when other fields are bad, so that one answer names every
+    # problem (docs/rollouts.md); only "no step" waits until every step parsed.
+    if target is not None and (indexed or parsed_all):
+        _check_shape(target, indexed, errs)
+    steps = [s for _, s in indexed]
     if errs.items or target is None:
         raise InvalidInput(
             f"the rollout plan is invalid: {len(errs.items)} problem(s)", errors=errs.items

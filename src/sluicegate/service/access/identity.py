@@ -22,11 +22,13 @@ from sluicegate.domain.access.identity import (
     authorize,
 )
 from sluicegate.domain.errors import (
+    AlreadyExists,
     Conflict,
     FieldError,
     Forbidden,
     InvalidInput,
     NotFound,
+    StateConflict,
     Unauthenticated,
 )
 from sluicegate.domain.events import AuditAction
@@ -257,7 +259,7 @@ def init_admin(deps: Deps, username: str, display_name: str) -> tuple[UserRecord
 
     with deps.uow() as uow:
         if uow.users.count() > 0:
-            raise Conflict(
+            raise StateConflict(
                 "this installation is already initialised",
                 hint="Use an existing admin token; `sluice token create` issues more.",
             )
@@ -288,7 +290,10 @@ def create_team(deps: Deps, ctx: RequestContext, key: str, name: str) -> TeamRec
     authorize(ctx.principal, Action.TEAM_WRITE)
     with deps.uow() as uow:
         if uow.teams.get_by_key(key) is not None:
-            raise Conflict(f"team {key!r} already exists")
+            raise AlreadyExists(
+                f"team {key!r} already exists",
+                hint="Team keys are unique: `sluice team list` shows the existing teams.",
+            )
         team = TeamRecord(deps.ids.new_id(), key, name, deps.clock.now())
         uow.teams.add(team)
         record(deps, uow, ctx, AuditAction.TEAM_CREATE, "team", team.key, after=team_payload(team))
@@ -318,7 +323,10 @@ def create_user(
         )
     with deps.uow() as uow:
         if uow.users.get_by_username(username) is not None:
-            raise Conflict(f"user {username!r} already exists")
+            raise AlreadyExists(
+                f"user {username!r} already exists",
+                hint="Usernames are unique: `sluice user list` shows the existing users.",
+            )
         team_records = []
         for i, key in enumerate(teams):
             team = uow.teams.get_by_key(key)
@@ -391,7 +399,7 @@ def issue_token(
         if user is None:
             raise NotFound(f"user {username!r} not found")
         if user.disabled:
-            raise Conflict(f"user {user.username!r} is disabled; its tokens would be refused")
+            raise StateConflict(f"user {user.username!r} is disabled; its tokens would be refused")
         ceiling = ctx.principal.role if own else user.role
         if not own and not ctx.principal.role.at_least(ceiling):
             ceiling = ctx.principal.role
@@ -444,7 +452,10 @@ def revoke_token(deps: Deps, ctx: RequestContext, token_id: str, reason: str | N
         own = token.user_id == ctx.principal.user_id
         authorize(ctx.principal, Action.TOKEN_OWN if own else Action.TOKEN_MANAGE)
         if token.revoked_at is not None:
-            raise Conflict(f"token {token_id!r} is already revoked")
+            raise StateConflict(
+                f"token {token_id!r} is already revoked",
+                hint="Nothing to do: it no longer authenticates (`sluice token list` shows it).",
+            )
         now = deps.clock.now()
         uow.tokens.revoke(token_id, now)
         children = uow.tokens.revoke_descendants(token_id, now)

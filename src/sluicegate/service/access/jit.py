@@ -28,7 +28,15 @@ from sluicegate.domain.access.jit import (
     format_duration,
     parse_request_duration,
 )
-from sluicegate.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from sluicegate.domain.errors import (
+    AlreadyExists,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StateConflict,
+)
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.service.access.payloads import jit_event, jit_payload
 from sluicegate.service.access.ports import JitRecord
@@ -129,7 +137,7 @@ def request_access(
         check_stage(stage, exp.state)
         for other in uow.jit.query(requester_id=ctx.principal.user_id, experiment_key=exp.key):
             if other.state in ("pending", "active") and other.stage == stage:
-                raise Conflict(
+                raise AlreadyExists(
                     f"{ctx.principal.username} already has a {other.state} request {other.id} "
                     f"for {exp.key} at {stage}",
                     hint="Wait for it to be decided, or revoke the grant first.",
@@ -154,7 +162,7 @@ def request_access(
 
 def _decider_check(ctx: RequestContext, req: JitRecord, verb: str) -> None:
     if req.state != "pending":
-        raise Conflict(
+        raise StateConflict(
             f"request {req.id} is {req.state}; only pending requests can be {verb}",
             hint="Request access again if needed.",
         )
@@ -179,7 +187,7 @@ def approve(deps: Deps, ctx: RequestContext, req_id: str, comment: str = "") -> 
         _decider_check(ctx, req, "approved")
         exp = uow.experiments.get_by_key(req.experiment_key)
         if exp is None or exp.state != req.stage:
-            raise Conflict(
+            raise StateConflict(
                 f"{req.experiment_key} is no longer at {req.stage}",
                 hint="The grant would never apply; deny it and request again for the new stage.",
             )
@@ -296,7 +304,7 @@ def revoke(deps: Deps, ctx: RequestContext, grant_id: str, reason: str | None = 
                 hint="The holder, or a user who could approve it, can revoke a grant.",
             )
         if grant.state != "active":
-            raise Conflict(f"grant {grant_id} is {grant.state}, not active")
+            raise StateConflict(f"grant {grant_id} is {grant.state}, not active")
         return _end(
             deps, uow, ctx, grant, state=JitState.REVOKED, reason=reason or "revoked manually"
         )

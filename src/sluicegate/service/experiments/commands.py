@@ -15,11 +15,13 @@ from sluicegate.domain.access.identity import (
     require_team,
 )
 from sluicegate.domain.errors import (
+    AlreadyExists,
     Conflict,
     FieldError,
     Forbidden,
     InvalidInput,
     SelfApproval,
+    StateConflict,
 )
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.experiments import lifecycle
@@ -87,7 +89,7 @@ def propose(deps: Deps, ctx: RequestContext, document: object) -> ExperimentReco
             )
         require_team(ctx.principal, proposal.owner_team)
         if uow.experiments.get_by_key(proposal.key) is not None:
-            raise Conflict(
+            raise AlreadyExists(
                 f"an experiment with key {proposal.key!r} already exists",
                 hint="Choose another key.",
             )
@@ -155,7 +157,7 @@ def update(
         if expected_version is not None and expected_version != exp.version:
             raise Conflict(f"{key!r} is at version {exp.version}, not {expected_version}")
         if exp.state in lifecycle.FINAL_STATES:
-            raise Conflict(f"{key!r} is {exp.state}; final experiments cannot change")
+            raise StateConflict(f"{key!r} is {exp.state}; final experiments cannot change")
         if "risk" in changes and exp.state != State.PROPOSED:
             raise InvalidInput(
                 "risk factors can change only while the experiment is proposed",
@@ -240,9 +242,10 @@ def approve(
         if exp.proposer_id == ctx.principal.user_id:
             raise SelfApproval(f"{ctx.principal.username} proposed {key!r} and cannot approve it")
         if exp.state != State.PROPOSED:
-            raise Conflict(
+            raise StateConflict(
                 f"{key!r} is {exp.state}; sign-offs are taken while it is proposed",
-                hint="Stage approvals arrive with promotion gates.",
+                hint="Review its next promotion instead: "
+                "`sluice experiment approve KEY --domain DOMAIN --stage STAGE`.",
             )
         asked = [str(d) for d in exp.assessment.get("required_signoffs", [])]
         if reviewer_domain.value not in asked:
@@ -260,7 +263,11 @@ def approve(
             a.reviewer_id == ctx.principal.user_id and a.domain == reviewer_domain
             for a in uow.approvals.for_experiment(exp.id)
         ):
-            raise Conflict(f"{ctx.principal.username} already signed off {key!r} for {domain}")
+            raise AlreadyExists(
+                f"{ctx.principal.username} already signed off {key!r} for {domain}",
+                hint="Each reviewer signs off a domain once; `sluice experiment show KEY` lists "
+                "the sign-offs.",
+            )
         approval = ApprovalRecord(
             id=deps.ids.new_id(),
             experiment_id=exp.id,
@@ -444,15 +451,16 @@ def _stage_review(
                 f"{ctx.principal.username} proposed {key!r} and cannot review its promotion"
             )
         if exp.state in lifecycle.FINAL_STATES:
-            raise Conflict(f"{key!r} is {exp.state}; final experiments take no reviews")
+            raise StateConflict(f"{key!r} is {exp.state}; final experiments take no reviews")
         ask = review_ask_for(uow, gates or GateRuntime(), exp, stage)  # 422 for a stage it lacks
         chosen = _review_domain(ask, exp, stage, decision, domain, held)
         if any(
             a.reviewer_id == ctx.principal.user_id and a.stage == stage and a.domain.value == chosen
             for a in uow.approvals.for_experiment(exp.id)
         ):
-            raise Conflict(
-                f"{ctx.principal.username} already reviewed {key!r} for {stage} ({chosen})"
+            raise AlreadyExists(
+                f"{ctx.principal.username} already reviewed {key!r} for {stage} ({chosen})",
+                hint="Each reviewer reviews a promotion once per domain.",
             )
         approval = ApprovalRecord(
             id=deps.ids.new_id(),

@@ -12,6 +12,7 @@ from sluicegate.domain.errors import (
     InvalidInput,
     NotFound,
     SelfApproval,
+    StateConflict,
 )
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.flags import ChangeRequestState, check_change_request
@@ -102,7 +103,7 @@ def _decide(
                 f"{ctx.principal.username} wrote change request {request_id} and cannot approve it"
             )
         if cr.state != ChangeRequestState.PENDING:
-            raise Conflict(f"change request {request_id} is {cr.state}, not pending")
+            raise StateConflict(f"change request {request_id} is {cr.state}, not pending")
         decided = write_change_request(
             uow,
             cr,
@@ -197,12 +198,12 @@ def apply_change_request(
         require_team(ctx.principal, fs.owner_team, "flag sets")
         cr = _load_request(uow, fs, request_id)
         if cr.state != ChangeRequestState.APPROVED:
-            raise Conflict(
+            raise StateConflict(
                 f"change request {request_id} is {cr.state}; only approved requests apply",
                 hint="A reviewer other than the author runs `sluice flags request approve`.",
             )
         if cr.apply_at is not None and cr.apply_at > deps.clock.now():
-            raise Conflict(
+            raise StateConflict(
                 f"change request {request_id} is scheduled for {cr.apply_at.isoformat()}",
                 hint="The scheduler applies it then.",
             )

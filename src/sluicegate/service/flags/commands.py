@@ -9,7 +9,7 @@ from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import (
-    Conflict,
+    AlreadyExists,
     FieldError,
     Forbidden,
     InvalidInput,
@@ -100,7 +100,11 @@ def create(
                 errors=[FieldError("experiment", "no such experiment")],
             )
         if uow.flags.get_set(name, environment) is not None:
-            raise Conflict(f"flag set {name}/{environment} already exists")
+            raise AlreadyExists(
+                f"flag set {name}/{environment} already exists",
+                hint="`sluice flags get NAME --env ENV` shows it; `sluice flags apply` changes its "
+                "document.",
+            )
         now = deps.clock.now()
         fs = FlagSetRecord(
             id=deps.ids.new_id(),

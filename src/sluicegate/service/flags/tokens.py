@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sluicegate.domain.access.identity import Action, authorize, require_team
 from sluicegate.domain.errors import (
-    Conflict,
     FieldError,
     Forbidden,
     InvalidInput,
     NotFound,
+    StateConflict,
     Unauthenticated,
 )
 from sluicegate.domain.events import AuditAction
@@ -118,7 +118,10 @@ def revoke_token(
         if token is None or token.flag_set_id != fs.id:
             raise NotFound(f"token {token_id!r} not found for {entity_name(fs)}")
         if token.revoked_at is not None:
-            raise Conflict(f"token {token_id!r} is already revoked")
+            raise StateConflict(
+                f"token {token_id!r} is already revoked",
+                hint="Nothing to do: it no longer authenticates.",
+            )
         uow.flags.revoke_token(token_id, deps.clock.now())
         after = uow.flags.get_token(token_id)
         assert after is not None

@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize
-from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound, SelfApproval
+from sluicegate.domain.errors import (
+    FieldError,
+    InvalidInput,
+    NotFound,
+    SelfApproval,
+    StateConflict,
+)
 from sluicegate.domain.events import AuditAction, EventType
 from sluicegate.domain.gates import (
     Enforcement,
@@ -122,7 +128,11 @@ def revoke_override(
         if rec is None:
             raise NotFound(f"override {override_id!r} not found")
         if not uow.gates.revoke_override(override_id, ctx.actor, now, reason.strip()):
-            raise Conflict(f"override {override_id} is already revoked")
+            raise StateConflict(
+                f"override {override_id} is already revoked",
+                hint="Nothing to do: the gate no longer passes by it "
+                "(`sluice override list EXPERIMENT` shows it).",
+            )
         revoked = dataclasses.replace(
             rec, revoked_by=ctx.actor, revoked_at=now, revoke_reason=reason.strip()
         )

@@ -175,8 +175,7 @@ class Effects:
             reason=(
                 f"rollout {rollout.id} step {rollout.current_step}: {action}"
                 if desired is not None
-                else f"rollout {rollout.id}: automatic rollback to the flag as it was before "
-                "the rollout (applied without a change request)"
+                else _restore_reason(rollout)
             ),
             automatic_rollback=desired is None,
         )
@@ -492,3 +491,15 @@ class Effects:
             )
         except Conflict as exc:
             raise Stale(f"experiment {exp.key} changed during the rollback") from exc
+
+
+def _restore_reason(rollout: RolloutRecord) -> str:
+    """Why the flag goes back to its definition before the rollout: an abort names who and why,
+    and only the monitor's own decision is an automatic rollback."""
+    outcome = rollout.outcome or {}
+    tail = "the flag as it was before the rollout (applied without a change request)"
+    if outcome.get("result") == "aborted":
+        by = f" by {outcome['by']}" if outcome.get("by") else ""
+        why = f": {outcome['reason']}" if outcome.get("reason") else ""
+        return f"rollout {rollout.id} aborted{by}{why}; restored {tail}"
+    return f"rollout {rollout.id}: automatic rollback to {tail}"
