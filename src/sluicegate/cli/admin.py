@@ -76,7 +76,7 @@ def serve(
 ) -> None:
     """Migrate the database if needed and serve the API.
 
-    With ``--workers N`` the API runs in N processes on one port. This process migrates, runs the
+    With --workers N the API runs in N processes on one port. This process migrates, runs the
     rollout controller and supervises them; one worker at a time runs the background jobs.
     """
     from sluicegate.bootstrap import Settings, prepare
