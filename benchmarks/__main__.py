@@ -9,7 +9,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["audit", "flags", "gates", "judge", "detection", "false_rollbacks", "cli_startup"]
+MODULES = [
+    "audit",
+    "flags",
+    "gates",
+    "judge",
+    "detection",
+    "false_rollbacks",
+    "cli_startup",
+    "server",
+]
 
 
 def main(argv: list[str]) -> int:

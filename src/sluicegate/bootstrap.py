@@ -52,6 +52,7 @@ from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.audit.commands import HeadPublication
 from sluicegate.service.audit.ports import HeadPublisher
 from sluicegate.service.auditing import record
+from sluicegate.service.cache import TtlCache
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.gates.processes import GateRuntime
 from sluicegate.service.metrics.ports import MetricSource
@@ -148,8 +149,14 @@ class Settings(BaseSettings):
     audit_head_webhook_secret: _OptionalStr = _env("SLUICE_AUDIT_HEAD_WEBHOOK_SECRET", None)
     audit_head_command: _OptionalStr = _env("SLUICE_AUDIT_HEAD_COMMAND", None)
     max_body_bytes: int = _env("SLUICE_MAX_BODY_BYTES", 1024 * 1024)
+    # how long a process trusts a token it looked up (0 = look up on every request); a write in
+    # the same process clears it, another process's write applies within this time
+    auth_cache_seconds: float = _env("SLUICE_AUTH_CACHE_SECONDS", 1.0, ge=0, le=60)
     expiry_interval_seconds: float = _env("SLUICE_EXPIRY_INTERVAL", 60.0)
     host: str = _env("SLUICE_HOST", "127.0.0.1")
+    workers: int = _env("SLUICE_WORKERS", 1, ge=1, le=64)
+    # uvicorn's access log (query strings redacted); off saves a log line per request
+    access_log: bool = _env("SLUICE_ACCESS_LOG", True)
     port: int = _env("SLUICE_PORT", 8080)
     webhook_interval_seconds: float = _env("SLUICE_WEBHOOK_INTERVAL", 2.0)
     webhook_max_attempts: int = _env("SLUICE_WEBHOOK_MAX_ATTEMPTS", 5)
@@ -362,8 +369,12 @@ def build(
     checkpointer = WalCheckpointer(database).start() if database is not None else None
     signer = KeyFileSigner(settings.key_file) if settings.key_file.exists() else None
     matrix = load_risk_matrix(settings.risk_matrix_path or default_risk_matrix_path())
+    token_cache: TtlCache[object] = TtlCache(settings.auth_cache_seconds)
     deps = Deps(
-        uow=SqlUnitOfWorkFactory(engine, signer, settings.checkpoint_every),
+        uow=SqlUnitOfWorkFactory(
+            engine, signer, settings.checkpoint_every, on_write=token_cache.clear
+        ),
+        token_cache=token_cache,
         clock=clock or SystemClock(),
         ids=ids or UuidFactory(),
         default_risk_matrix=matrix,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from tests.support.app import Harness
 from tests.support.cli_app import AppCli
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -133,6 +136,9 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     problems.install(app)
     problem_schemas.install(app)
     home.install(app)
+    # Routes match in order and OFREP is the hottest path: first, so that an evaluation does
+    # not test ~90 API routes before its own (its prefix overlaps none of them).
+    app.include_router(ofrep.router, prefix="/ofrep/v1")
     for router in (
         health.router,
         identity.router,
@@ -148,7 +154,6 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(gate_routes.router, prefix="/api/v1")
     app.include_router(rollout_routes.router, prefix="/api/v1")
     app.include_router(metric_routes.router, prefix="/api/v1")
-    app.include_router(ofrep.router, prefix="/ofrep/v1")
     app.add_middleware(ofrep.ScopedTokenGuard)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
@@ -163,4 +168,25 @@ def create_app_from_env() -> FastAPI:
     """
     from sluicegate.bootstrap import Settings, build
 
-    return create_app(build(Settings.from_env()))
+    settings = Settings.from_env()
+    return create_app(build(settings), run_jobs=_take_jobs_lock(settings.home))
+
+
+#: Held for the life of the worker that runs the background jobs (see create_app_from_env).
+_JOBS_LOCK: list[int] = []
+
+
+def _take_jobs_lock(home: Path) -> bool:
+    """Whether this process runs the background jobs: the first worker to lock the home's
+    ``jobs.lock`` does (the lock goes with the process, so a restarted worker can take it)."""
+    if _JOBS_LOCK:
+        return True
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(home / "jobs.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _JOBS_LOCK.append(fd)
+    return True

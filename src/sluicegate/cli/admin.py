@@ -69,14 +69,22 @@ def _default_admin() -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (SLUICE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (SLUICE_PORT).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (SLUICE_WORKERS; default 1)."),
+    ] = None,
 ) -> None:
-    """Migrate the database if needed and serve the API."""
+    """Migrate the database if needed and serve the API.
+
+    With --workers N the API runs in N processes on one port. This process migrates, runs the
+    rollout controller and supervises them; one worker at a time runs the background jobs.
+    """
     from sluicegate.bootstrap import Settings, prepare
 
     with guard(False):
         settings = Settings.from_env()
         container = prepare(settings)
-    _run(container, host or settings.host, port or settings.port)
+    _run(container, host or settings.host, port or settings.port, workers or settings.workers)
 
 
 def _start_controller(container: object) -> Controller | None:
@@ -93,7 +101,7 @@ def _start_controller(container: object) -> Controller | None:
     return controller
 
 
-def _run(container: object, host: str, port: int) -> None:
+def _run(container: object, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from sluicegate.api.app import create_app
@@ -101,8 +109,24 @@ def _run(container: object, host: str, port: int) -> None:
 
     assert isinstance(container, Container)
     controller = _start_controller(container)
+    access_log = container.settings.access_log
     try:
-        uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+        if workers > 1:
+            # Each worker builds its own app from the same SLUICE_* environment (the database is
+            # migrated above, so they never race to).
+            uvicorn.run(
+                "sluicegate.api.app:create_app_from_env",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
+                access_log=access_log,
+            )
+        else:
+            uvicorn.run(
+                create_app(container), host=host, port=port, log_level="info", access_log=access_log
+            )
     finally:
         if controller is not None:
             controller.stop()

@@ -9,6 +9,7 @@ from datetime import datetime
 from sluicegate.domain.access.identity import Principal, Role
 from sluicegate.domain.audit.segments import Segment
 from sluicegate.domain.risk import RiskMatrix
+from sluicegate.service.cache import TtlCache
 from sluicegate.service.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["SYSTEM", "AuditScanner", "Deps", "RequestContext", "ts_string"]
@@ -27,6 +28,8 @@ class Deps:
     default_risk_matrix: RiskMatrix
     audit_scanner: AuditScanner
     max_token_days: int = 365
+    #: recently authenticated tokens (None: every request looks its token up)
+    token_cache: TtlCache[object] | None = None
 
     def risk_matrix(self, uow: UnitOfWork) -> RiskMatrix:
         """The admin-replaced matrix if there is one, else the configured default."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -68,8 +69,14 @@ class SqlUnitOfWork:
     leases: LeaseRepository
 
     def __init__(
-        self, engine: Engine, signer: Signer | None, checkpoint_every: int, readonly: bool
+        self,
+        engine: Engine,
+        signer: Signer | None,
+        checkpoint_every: int,
+        readonly: bool,
+        on_write: Callable[[], None] | None = None,
     ) -> None:
+        self._on_write = on_write
         self._engine = engine
         self._signer = signer
         self._every = checkpoint_every
@@ -127,6 +134,8 @@ class SqlUnitOfWork:
                     conn.commit()
                 except IntegrityError as err:
                     raise Conflict(f"the change conflicts with stored data: {err.orig}") from err
+                if self._on_write is not None:
+                    self._on_write()
             else:
                 conn.rollback()
         finally:
@@ -135,10 +144,20 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: Engine, signer: Signer | None, checkpoint_every: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        signer: Signer | None,
+        checkpoint_every: int,
+        on_write: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.signer = signer
         self.checkpoint_every = checkpoint_every
+        #: called after every committed write (the token cache clears itself)
+        self.on_write = on_write
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.signer, self.checkpoint_every, readonly)
+        return SqlUnitOfWork(
+            self.engine, self.signer, self.checkpoint_every, readonly, self.on_write
+        )

@@ -139,26 +139,63 @@ def set_token_policy(deps: Deps, ctx: RequestContext, doc: object) -> TokenPolic
     return policy
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A token looked up recently (``Deps.token_cache``): its principal and when it expires."""
+
+    principal: Principal
+    expires_at: datetime | None
+
+
+def _expired(deps: Deps, expires_at: datetime | None) -> Unauthenticated | None:
+    if expires_at is not None and expires_at <= deps.clock.now():
+        return Unauthenticated(
+            "the API token has expired", hint="Create a new one with `sluice token create`."
+        )
+    return None
+
+
+def cached_principal(deps: Deps, token: str | None) -> Principal | None:
+    """The principal of a token this process looked up within the cache's time, without I/O.
+
+    None when the token is not cached (call :func:`authenticate`); raises when it has expired.
+    """
+    if not token or deps.token_cache is None:
+        return None
+    known = deps.token_cache.get(("api", hash_token(token)))
+    if not isinstance(known, _Known):
+        return None
+    error = _expired(deps, known.expires_at)
+    if error is not None:
+        raise error
+    return known.principal
+
+
 def authenticate(deps: Deps, token: str | None) -> Principal:
     """Map a presented token to a principal, or raise :class:`Unauthenticated`."""
     if not token:
         raise Unauthenticated("no API token was presented")
+    found = cached_principal(deps, token)
+    if found is not None:
+        return found
+    cache = deps.token_cache
+    generation = cache.generation() if cache is not None else 0
+    digest = hash_token(token)
     with deps.uow(readonly=True) as uow:
-        record_ = uow.tokens.find_by_hash(hash_token(token))
+        record_ = uow.tokens.find_by_hash(digest)
         if record_ is None:
             raise Unauthenticated("the API token is not valid")
         if record_.revoked_at is not None:
             raise Unauthenticated("the API token was revoked")
-        if record_.expires_at is not None and record_.expires_at <= deps.clock.now():
-            raise Unauthenticated(
-                "the API token has expired", hint="Create a new one with `sluice token create`."
-            )
+        error = _expired(deps, record_.expires_at)
+        if error is not None:
+            raise error
         user = uow.users.get(record_.user_id)
         if user is None or user.disabled:
             raise Unauthenticated("the token's user is disabled")
     # A token acts with its own role, which is never higher than its user's current role.
     role = record_.role if user.role.at_least(record_.role) else user.role
-    return Principal(
+    principal = Principal(
         user_id=user.id,
         username=user.username,
         role=role,
@@ -166,6 +203,9 @@ def authenticate(deps: Deps, token: str | None) -> Principal:
         teams=user.teams,
         token_id=record_.id,
     )
+    if cache is not None:
+        cache.put(("api", digest), _Known(principal, record_.expires_at), generation)
+    return principal
 
 
 def _new_user(

@@ -107,6 +107,9 @@ if TYPE_CHECKING:
         Access as Access,
     )
     from sluicegate.service.flags.tokens import (
+        cached_access as cached_access,
+    )
+    from sluicegate.service.flags.tokens import (
         current_head as current_head,
     )
     from sluicegate.service.flags.tokens import (
@@ -156,6 +159,7 @@ __all__ = [
     "apply_change_request",
     "apply_due",
     "approve",
+    "cached_access",
     "change_request_dict",
     "check_document",
     "create",
@@ -227,6 +231,7 @@ _TABLE = {
     "refuse_new_findings": "revisions",
     "reject": "changes",
     "resolve_access": "tokens",
+    "cached_access": "tokens",
     "revision_dict": "views",
     "revoke_token": "tokens",
     "rollback": "commands",

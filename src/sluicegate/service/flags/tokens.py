@@ -138,6 +138,18 @@ def revoke_token(
     return after, fs
 
 
+def _cached_flag_token(value: object) -> tuple[FlagTokenRecord, FlagHead] | None:
+    """A flag token and its flag set's head, as :meth:`FlagRepository.find_token` cached them."""
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], FlagTokenRecord)
+        and isinstance(value[1], FlagHead)
+    ):
+        return value[0], value[1]
+    return None
+
+
 def resolve_access(
     deps: Deps,
     secret: str | None,
@@ -154,23 +166,58 @@ def resolve_access(
     if not secret:
         raise Unauthenticated("no API token was presented")
     if secret.startswith(FLAG_TOKEN_PREFIX):
-        with deps.uow(readonly=True) as uow:
-            found = uow.flags.find_token(hash_token(secret))
+        cache = deps.token_cache
+        key = ("flag", hash_token(secret))
+        found = _cached_flag_token(cache.get(key)) if cache is not None else None
+        if found is None:
+            generation = cache.generation() if cache is not None else 0
+            with deps.uow(readonly=True) as uow:
+                found = uow.flags.find_token(key[1])
+            if found is not None and cache is not None:
+                cache.put(key, found, generation)
         if found is None:
             raise Unauthenticated("the flag token is not valid")
-        token, own = found
-        if token.revoked_at is not None:
-            raise Unauthenticated("the flag token was revoked")
-        if token.expires_at is not None and token.expires_at <= deps.clock.now():
-            raise Unauthenticated("the flag token has expired")
-        if (flag_set is not None and flag_set != own.name) or (
-            environment is not None and environment != own.environment
-        ):
-            raise Forbidden(
-                f"this token is scoped to flag set {own.name!r} in {own.environment!r}",
-                hint="Use a token issued for the flag set and environment you evaluate.",
-            )
-        return Access(f"flag-token:{token.id}", own.name, own.environment, own, scoped=True)
+        return _scoped(deps, found, flag_set, environment)
+    return _unscoped(deps, secret, flag_set, environment, action)
+
+
+def cached_access(
+    deps: Deps, secret: str | None, flag_set: str | None, environment: str | None
+) -> Access | None:
+    """:func:`resolve_access` for a flag token this process looked up recently, without I/O.
+
+    None when it is not cached (call :func:`resolve_access`); raises as that does otherwise.
+    """
+    if not secret or deps.token_cache is None or not secret.startswith(FLAG_TOKEN_PREFIX):
+        return None
+    found = _cached_flag_token(deps.token_cache.get(("flag", hash_token(secret))))
+    return None if found is None else _scoped(deps, found, flag_set, environment)
+
+
+def _scoped(
+    deps: Deps,
+    found: tuple[FlagTokenRecord, FlagHead],
+    flag_set: str | None,
+    environment: str | None,
+) -> Access:
+    token, own = found
+    if token.revoked_at is not None:
+        raise Unauthenticated("the flag token was revoked")
+    if token.expires_at is not None and token.expires_at <= deps.clock.now():
+        raise Unauthenticated("the flag token has expired")
+    if (flag_set is not None and flag_set != own.name) or (
+        environment is not None and environment != own.environment
+    ):
+        raise Forbidden(
+            f"this token is scoped to flag set {own.name!r} in {own.environment!r}",
+            hint="Use a token issued for the flag set and environment you evaluate.",
+        )
+    return Access(f"flag-token:{token.id}", own.name, own.environment, own, scoped=True)
+
+
+def _unscoped(
+    deps: Deps, secret: str, flag_set: str | None, environment: str | None, action: Action
+) -> Access:
     principal = authenticate(deps, secret)
     authorize(principal, action)
     if not flag_set:

@@ -151,9 +151,13 @@ async def _prepare(
     flag_set = headers.get(_FLAG_SET_HEADER) or request.query_params.get("flag_set")
     environment = headers.get(_ENVIRONMENT_HEADER) or request.query_params.get("environment")
     try:
-        access = await run_in_threadpool(
-            svc.resolve_access, deps, bearer(request), flag_set, environment, Action.FLAG_EVALUATE
-        )
+        secret = bearer(request)
+        # a flag token seen within SLUICE_AUTH_CACHE_SECONDS: no database, no worker thread
+        access = svc.cached_access(deps, secret, flag_set, environment)
+        if access is None:
+            access = await run_in_threadpool(
+                svc.resolve_access, deps, secret, flag_set, environment, Action.FLAG_EVALUATE
+            )
     except InvalidInput as exc:
         return _failure(400, ErrorCode.GENERAL.value, f"{exc.message}. {exc.hint}", key)
     except NotFound as exc:  # the named flag set does not exist in any environment
