@@ -14,10 +14,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.schemas.delivery import (
+    DeliveryIncidentList,
+    DeliveryIncidentView,
     DeploymentList,
     DeploymentView,
-    IncidentList,
-    IncidentView,
 )
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.delivery import (
@@ -133,7 +133,7 @@ def _answer(response: Response, recorded: svc.Recorded) -> dict[str, Any]:
     status_code=201,
     responses={
         **problem_responses(*WRITE),
-        200: {"description": "Already recorded: the stored deployment"},
+        200: {"model": DeploymentView, "description": "Already recorded: the stored deployment"},
     },
 )
 def record_deployment(
@@ -180,11 +180,14 @@ def get_deployment(
 @router.post(
     "/delivery/incidents",
     summary="Open an incident (idempotent by source and id)",
-    response_model=IncidentView,
+    response_model=DeliveryIncidentView,
     status_code=201,
     responses={
         **problem_responses(*WRITE),
-        200: {"description": "Already recorded: the stored incident"},
+        200: {
+            "model": DeliveryIncidentView,
+            "description": "Already recorded: the stored incident",
+        },
     },
 )
 def record_incident(
@@ -196,7 +199,7 @@ def record_incident(
 @router.get(
     "/delivery/incidents",
     summary="List incidents (the latest revision of each)",
-    response_model=IncidentList,
+    response_model=DeliveryIncidentList,
     responses=problem_responses(*READ),
 )
 def list_incidents(
@@ -213,7 +216,7 @@ def list_incidents(
 @router.get(
     "/delivery/incidents/{incident_id}",
     summary="One incident",
-    response_model=IncidentView,
+    response_model=DeliveryIncidentView,
     responses=problem_responses(*READ),
 )
 def get_incident(
@@ -228,11 +231,11 @@ def get_incident(
 @router.post(
     "/delivery/incidents/{incident_id}/updates",
     summary="Acknowledge or resolve an incident (a new revision)",
-    response_model=IncidentView,
+    response_model=DeliveryIncidentView,
     status_code=201,
     responses={
         **problem_responses(*WRITE),
-        200: {"description": "Nothing new: the stored incident"},
+        200: {"model": DeliveryIncidentView, "description": "Nothing new: the stored incident"},
     },
 )
 def update_incident(

@@ -6,7 +6,13 @@ from pydantic import Field
 
 from sluicegate.api.schemas import Schema
 
-__all__ = ["DeploymentList", "DeploymentView", "IncidentList", "IncidentView", "RevisionView"]
+__all__ = [
+    "DeliveryIncidentList",
+    "DeliveryIncidentView",
+    "DeploymentList",
+    "DeploymentView",
+    "RevisionView",
+]
 
 
 class RevisionView(Schema):
@@ -35,7 +41,7 @@ class DeploymentView(_Stored):
     experiment: str | None
 
 
-class IncidentView(_Stored):
+class DeliveryIncidentView(_Stored):
     source: str
     id: str
     services: list[str]
@@ -53,6 +59,6 @@ class DeploymentList(Schema):
     count: int
 
 
-class IncidentList(Schema):
-    incidents: list[IncidentView] = Field(description="Newest first")
+class DeliveryIncidentList(Schema):
+    incidents: list[DeliveryIncidentView] = Field(description="Newest first")
     count: int
