@@ -89,7 +89,7 @@ def record(
         "environment": environment,
         "status": status,
         "started_at": started_at or now,
-        "revisions": [_revision(r) for r in revision],
+        "revisions": [],
         "kind": kind,
     }
     if status != "in_progress":
@@ -99,6 +99,7 @@ def record(
     optional = {"rollback_of": rollback_of, "planned": planned, "experiment": experiment}
     body.update({k: v for k, v in optional.items() if v is not None})
     with client_session(as_json) as client:
+        body["revisions"] = [_revision(r) for r in revision]
         result = client.request("POST", "/api/v1/delivery/deployments", json=body)
     if as_json:
         emit_json(result)
