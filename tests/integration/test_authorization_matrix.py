@@ -214,6 +214,37 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
         },
     ),
     (Action.METRICS_READ, "GET", "/api/v1/metrics", {"params": {"experiment": "seeded"}}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/deployments", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/incidents", {}),
+    (
+        Action.DELIVERY_WRITE,
+        "POST",
+        "/api/v1/delivery/deployments",
+        {
+            "json": {
+                "id": "d-matrix",
+                "service": "checkout",
+                "environment": "production",
+                "status": "success",
+                "started_at": "2026-11-21T10:00:00Z",
+                "finished_at": "2026-11-21T10:05:00Z",
+                "revisions": [{"repo": "shop/checkout", "sha": "a1b2c3d"}],
+            }
+        },
+    ),
+    (
+        Action.DELIVERY_WRITE,
+        "POST",
+        "/api/v1/delivery/incidents",
+        {
+            "json": {
+                "id": "inc-matrix",
+                "services": ["checkout"],
+                "severity": "sev3",
+                "created_at": "2026-11-21T11:00:00Z",
+            }
+        },
+    ),
     (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts", {}),
     (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts/none", {}),
     (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts/none/weights", {}),

@@ -125,6 +125,13 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/rollouts/{rollout_id}/abort"): "rollout abort",
     ("POST", "/api/v1/metrics"): "metrics push",
     ("GET", "/api/v1/metrics"): "metrics read",
+    ("POST", "/api/v1/delivery/deployments"): "deploy record",
+    ("GET", "/api/v1/delivery/deployments"): "deploy list",
+    ("GET", "/api/v1/delivery/deployments/{deployment_id}"): "deploy show",
+    ("POST", "/api/v1/delivery/incidents"): "incident open",
+    ("GET", "/api/v1/delivery/incidents"): "incident list",
+    ("GET", "/api/v1/delivery/incidents/{incident_id}"): "incident show",
+    ("POST", "/api/v1/delivery/incidents/{incident_id}/updates"): "incident resolve",
 }
 
 #: Operations with no command on purpose, and why.
@@ -144,6 +151,7 @@ EXEMPT: dict[tuple[str, str], str] = {
 ALSO = {
     ("PUT", "/api/v1/gate-settings/{name}"): "process environments",
     ("PATCH", "/api/v1/flag-sets/{name}/{environment}"): "flags policy",
+    ("POST", "/api/v1/delivery/incidents/{incident_id}/updates"): "incident ack",
 }
 
 

@@ -21,6 +21,7 @@ from sluicegate.api.middleware import (
     install_access_log_redaction,
 )
 from sluicegate.api.routes import audit, experiments, health, home, risk
+from sluicegate.api.routes import delivery as delivery_routes
 from sluicegate.api.routes import gates as gate_routes
 from sluicegate.api.routes import metrics as metric_routes
 from sluicegate.api.routes import notifications as webhook_routes
@@ -154,6 +155,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(gate_routes.router, prefix="/api/v1")
     app.include_router(rollout_routes.router, prefix="/api/v1")
     app.include_router(metric_routes.router, prefix="/api/v1")
+    app.include_router(delivery_routes.router, prefix="/api/v1")
     app.add_middleware(ofrep.ScopedTokenGuard)
     app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

@@ -7,7 +7,7 @@ import importlib.util
 import typer
 
 from sluicegate import __version__
-from sluicegate.cli import admin, audit, experiments, flags, metrics, risk
+from sluicegate.cli import admin, audit, delivery, experiments, flags, metrics, risk
 from sluicegate.cli import config as config_cli
 from sluicegate.cli import notifications as webhook_cli
 from sluicegate.cli.access import directory, tokens
@@ -57,6 +57,8 @@ app.add_typer(rollout_cli.controller_app, name="controller")
 app.add_typer(risk.risk, name="risk")
 app.add_typer(risk.priority, name="priority")
 app.add_typer(metrics.app, name="metrics")
+app.add_typer(delivery.deploy_app, name="deploy")
+app.add_typer(delivery.incident_app, name="incident")
 
 
 def _register_optional() -> None:

@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     AUDIT_KEY_REGISTER = "audit.key-register"
     BREAKER_CLOSE = "breaker.close"
     BREAKER_OPEN = "breaker.open"
+    DELIVERY_INCIDENT_RECORD = "delivery-incident.record"
+    DEPLOYMENT_RECORD = "deployment.record"
     EVIDENCE_ADD = "evidence.add"
     EXPERIMENT_APPROVE = "experiment.approve"
     EXPERIMENT_CREATE = "experiment.create"
@@ -103,6 +105,8 @@ class EventType(StrEnum):
     AUDIT_KEY_REGISTERED = "audit.key-registered"
     BREAKER_CLOSED = "breaker.closed"
     BREAKER_OPENED = "breaker.opened"
+    DELIVERY_INCIDENT_RECORDED = "delivery-incident.recorded"
+    DEPLOYMENT_RECORDED = "deployment.recorded"
     EVIDENCE_ADDED = "evidence.added"
     EXPERIMENT_CREATED = "experiment.created"
     EXPERIMENT_PROCESS_MIGRATED = "experiment.process-migrated"
@@ -166,6 +170,8 @@ NOTIFIED_BY_RECORD: Mapping[AuditAction, EventType] = {
     _A.AUDIT_KEY_REGISTER: _E.AUDIT_KEY_REGISTERED,
     _A.BREAKER_CLOSE: _E.BREAKER_CLOSED,
     _A.BREAKER_OPEN: _E.BREAKER_OPENED,
+    _A.DELIVERY_INCIDENT_RECORD: _E.DELIVERY_INCIDENT_RECORDED,
+    _A.DEPLOYMENT_RECORD: _E.DEPLOYMENT_RECORDED,
     _A.EVIDENCE_ADD: _E.EVIDENCE_ADDED,
     _A.EXPERIMENT_APPROVE: _E.EXPERIMENT_SIGNED_OFF,
     _A.EXPERIMENT_CREATE: _E.EXPERIMENT_CREATED,

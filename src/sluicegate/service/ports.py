@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         UserRepository,
     )
     from sluicegate.service.audit.ports import AuditRepository
+    from sluicegate.service.delivery.ports import DeploymentRepository, IncidentEventRepository
     from sluicegate.service.experiments.ports import ApprovalRepository, ExperimentRepository
     from sluicegate.service.flags.ports import FlagRepository
     from sluicegate.service.gates.ports import GateRepository
@@ -88,6 +89,8 @@ class UnitOfWork(Protocol):
     breakers: BreakerRepository
     incidents: IncidentRepository
     leases: LeaseRepository
+    deployments: DeploymentRepository
+    delivery_incidents: IncidentEventRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sluicegate.adapters.db import (  # noqa: F401 - imported to register their tables
     access,
     audit,
+    delivery,
     experiments,
     flags,
     gates,

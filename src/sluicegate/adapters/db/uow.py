@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sluicegate.adapters.db.access import SqlJit, SqlTeams, SqlTokens, SqlUsers
 from sluicegate.adapters.db.audit import SqlAuditRepository
+from sluicegate.adapters.db.delivery import SqlDeliveryIncidents, SqlDeployments
 from sluicegate.adapters.db.experiments import SqlApprovals, SqlExperiments
 from sluicegate.adapters.db.flags import SqlFlags
 from sluicegate.adapters.db.gates import SqlGates
@@ -32,6 +33,7 @@ from sluicegate.service.access.ports import (
     UserRepository,
 )
 from sluicegate.service.audit.ports import AuditRepository
+from sluicegate.service.delivery.ports import DeploymentRepository, IncidentEventRepository
 from sluicegate.service.experiments.ports import ApprovalRepository, ExperimentRepository
 from sluicegate.service.flags.ports import FlagRepository
 from sluicegate.service.gates.ports import GateRepository
@@ -67,6 +69,8 @@ class SqlUnitOfWork:
     breakers: BreakerRepository
     incidents: IncidentRepository
     leases: LeaseRepository
+    deployments: DeploymentRepository
+    delivery_incidents: IncidentEventRepository
 
     def __init__(
         self,
@@ -116,6 +120,8 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidents(conn)
         self.leases = SqlLeases(conn)
         self.metric_samples = SqlMetricSamples(conn)
+        self.deployments = SqlDeployments(conn)
+        self.delivery_incidents = SqlDeliveryIncidents(conn)
         return self
 
     def __exit__(

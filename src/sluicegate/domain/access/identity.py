@@ -102,6 +102,8 @@ class Action(StrEnum):
     ROLLOUT_PROMOTE = "rollout:promote"
     METRICS_PUSH = "metrics:push"
     METRICS_READ = "metrics:read"
+    DELIVERY_WRITE = "delivery:write"
+    DELIVERY_READ = "delivery:read"
 
 
 #: The minimum role for each action.
@@ -146,6 +148,8 @@ PERMISSIONS: Mapping[Action, Role] = {
     Action.ROLLOUT_PROMOTE: Role.REVIEWER,
     Action.METRICS_PUSH: Role.CONTRIBUTOR,
     Action.METRICS_READ: Role.VIEWER,
+    Action.DELIVERY_WRITE: Role.CONTRIBUTOR,
+    Action.DELIVERY_READ: Role.VIEWER,
 }
 
 

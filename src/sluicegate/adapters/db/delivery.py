@@ -1,0 +1,235 @@
+"""Delivery events: append-only revision tables and their repositories (ADR 0019).
+
+Each report that changes an event adds a row ``(source, id, revision)``; rows are never updated
+or deleted (migration 0011 adds triggers that refuse it). The latest revision is the event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Row,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    select,
+)
+
+from sluicegate.adapters.db.schema import UTCDateTime, metadata
+from sluicegate.domain.delivery import (
+    Deployment,
+    DeploymentKind,
+    DeploymentStatus,
+    Incident,
+    Revision,
+)
+from sluicegate.service.delivery.ports import Stored
+
+__all__ = [
+    "SqlDeliveryIncidents",
+    "SqlDeployments",
+    "delivery_deployments",
+    "delivery_incidents",
+]
+
+delivery_deployments = Table(
+    "delivery_deployments",
+    metadata,
+    Column("source", String(64), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("service", String(200), nullable=False),
+    Column("environment", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("revisions", Text, nullable=False),  # JSON list of {repo, sha}
+    Column("rollback_of", String(200), nullable=True),
+    Column("planned", Boolean, nullable=True),
+    Column("experiment", String(64), nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    PrimaryKeyConstraint("source", "id", "revision"),
+    Index("ix_delivery_deployments_service_env", "service", "environment", "started_at"),
+)
+
+delivery_incidents = Table(
+    "delivery_incidents",
+    metadata,
+    Column("source", String(64), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("services", Text, nullable=False),  # JSON list of service names
+    Column("severity", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("acknowledged_at", UTCDateTime(), nullable=True),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Column("caused_by_deployment", String(200), nullable=True),
+    Column("root_cause_sha", String(64), nullable=True),
+    Column("change_induced", Boolean, nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    PrimaryKeyConstraint("source", "id", "revision"),
+    Index("ix_delivery_incidents_created_at", "created_at"),
+)
+
+
+def _deployment(row: Row[Any]) -> Stored[Deployment]:
+    event = Deployment(
+        source=row.source,
+        id=row.id,
+        service=row.service,
+        environment=row.environment,
+        status=DeploymentStatus(row.status),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        revisions=tuple(Revision(r["repo"], r["sha"]) for r in json.loads(row.revisions)),
+        kind=DeploymentKind(row.kind),
+        rollback_of=row.rollback_of,
+        planned=row.planned,
+        experiment=row.experiment,
+    )
+    return Stored(event, row.revision, row.recorded_at, row.recorded_by)
+
+
+def _incident(row: Row[Any]) -> Stored[Incident]:
+    event = Incident(
+        source=row.source,
+        id=row.id,
+        services=tuple(json.loads(row.services)),
+        severity=row.severity,
+        created_at=row.created_at,
+        acknowledged_at=row.acknowledged_at,
+        resolved_at=row.resolved_at,
+        caused_by_deployment=row.caused_by_deployment,
+        root_cause_sha=row.root_cause_sha,
+        change_induced=row.change_induced,
+    )
+    return Stored(event, row.revision, row.recorded_at, row.recorded_by)
+
+
+def _latest_rows(table: Table) -> Any:
+    """The latest revision of each (source, id), as a subquery joined back to the table."""
+    newest = (
+        select(table.c.source, table.c.id, func.max(table.c.revision).label("revision"))
+        .group_by(table.c.source, table.c.id)
+        .subquery()
+    )
+    return select(table).join(
+        newest,
+        and_(
+            table.c.source == newest.c.source,
+            table.c.id == newest.c.id,
+            table.c.revision == newest.c.revision,
+        ),
+    )
+
+
+class SqlDeployments:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def history(self, source: str, event_id: str) -> list[Stored[Deployment]]:
+        t = delivery_deployments
+        stmt = select(t).where(t.c.source == source, t.c.id == event_id).order_by(t.c.revision)
+        return [_deployment(row) for row in self._conn.execute(stmt)]
+
+    def append(self, stored: Stored[Deployment]) -> None:
+        d = stored.event
+        self._conn.execute(
+            insert(delivery_deployments).values(
+                source=d.source,
+                id=d.id,
+                revision=stored.revision,
+                service=d.service,
+                environment=d.environment,
+                status=d.status.value,
+                kind=d.kind.value,
+                started_at=d.started_at,
+                finished_at=d.finished_at,
+                revisions=json.dumps(
+                    [{"repo": r.repo, "sha": r.sha} for r in d.revisions], separators=(",", ":")
+                ),
+                rollback_of=d.rollback_of,
+                planned=d.planned,
+                experiment=d.experiment,
+                recorded_at=stored.recorded_at,
+                recorded_by=stored.recorded_by,
+            )
+        )
+
+    def latest(
+        self,
+        *,
+        service: str | None = None,
+        environment: str | None = None,
+        source: str | None = None,
+        limit: int,
+    ) -> Sequence[Stored[Deployment]]:
+        t = delivery_deployments
+        stmt = _latest_rows(t)
+        if service is not None:
+            stmt = stmt.where(t.c.service == service)
+        if environment is not None:
+            stmt = stmt.where(t.c.environment == environment)
+        if source is not None:
+            stmt = stmt.where(t.c.source == source)
+        stmt = stmt.order_by(t.c.started_at.desc(), t.c.source, t.c.id).limit(limit)
+        return [_deployment(row) for row in self._conn.execute(stmt)]
+
+
+class SqlDeliveryIncidents:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def history(self, source: str, event_id: str) -> list[Stored[Incident]]:
+        t = delivery_incidents
+        stmt = select(t).where(t.c.source == source, t.c.id == event_id).order_by(t.c.revision)
+        return [_incident(row) for row in self._conn.execute(stmt)]
+
+    def append(self, stored: Stored[Incident]) -> None:
+        i = stored.event
+        self._conn.execute(
+            insert(delivery_incidents).values(
+                source=i.source,
+                id=i.id,
+                revision=stored.revision,
+                services=json.dumps(list(i.services), separators=(",", ":")),
+                severity=i.severity,
+                created_at=i.created_at,
+                acknowledged_at=i.acknowledged_at,
+                resolved_at=i.resolved_at,
+                caused_by_deployment=i.caused_by_deployment,
+                root_cause_sha=i.root_cause_sha,
+                change_induced=i.change_induced,
+                recorded_at=stored.recorded_at,
+                recorded_by=stored.recorded_by,
+            )
+        )
+
+    def latest(
+        self, *, service: str | None = None, source: str | None = None, limit: int
+    ) -> Sequence[Stored[Incident]]:
+        t = delivery_incidents
+        stmt = _latest_rows(t)
+        if source is not None:
+            stmt = stmt.where(t.c.source == source)
+        stmt = stmt.order_by(t.c.created_at.desc(), t.c.source, t.c.id)
+        rows = [_incident(row) for row in self._conn.execute(stmt)]
+        if service is not None:
+            # services is a JSON list; filtering here keeps one query for both engines
+            rows = [s for s in rows if service in s.event.services]
+        return rows[:limit]

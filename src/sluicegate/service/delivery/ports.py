@@ -1,0 +1,49 @@
+"""Delivery's records and repository Protocols: deployments and incidents, append-only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from sluicegate.domain.delivery import Deployment, Incident
+
+__all__ = [
+    "DeploymentRepository",
+    "IncidentEventRepository",
+    "Stored",
+]
+
+T = TypeVar("T", Deployment, Incident)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored(Generic[T]):
+    """One stored revision of an event: revision 1 is the first report."""
+
+    event: T
+    revision: int
+    recorded_at: datetime
+    recorded_by: str
+
+
+class DeploymentRepository(Protocol):
+    def history(self, source: str, event_id: str) -> list[Stored[Deployment]]: ...
+    def append(self, stored: Stored[Deployment]) -> None: ...
+    def latest(
+        self,
+        *,
+        service: str | None = None,
+        environment: str | None = None,
+        source: str | None = None,
+        limit: int,
+    ) -> Sequence[Stored[Deployment]]: ...
+
+
+class IncidentEventRepository(Protocol):
+    def history(self, source: str, event_id: str) -> list[Stored[Incident]]: ...
+    def append(self, stored: Stored[Incident]) -> None: ...
+    def latest(
+        self, *, service: str | None = None, source: str | None = None, limit: int
+    ) -> Sequence[Stored[Incident]]: ...
