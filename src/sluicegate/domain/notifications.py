@@ -116,6 +116,13 @@ def validate_url(url: str, field: str = "url") -> str:
             "the webhook URL must be an absolute http or https URL",
             errors=[FieldError(field, f"{url!r} is not an http(s) URL with a host")],
         )
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise InvalidInput(
+            "the webhook URL's port is not valid",
+            errors=[FieldError(field, "the port must be a number from 0 to 65535")],
+        ) from None
     if parts.username or parts.password:
         raise InvalidInput(
             "the webhook URL must not carry credentials",
