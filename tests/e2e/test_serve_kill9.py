@@ -47,6 +47,21 @@ def _env(home: Path, port: int) -> dict[str, str]:
     return env
 
 
+def init_admin(env: dict[str, str]) -> str:
+    """``sluice init`` in ``env``'s home; the first admin's token."""
+    init = subprocess.run(
+        [sys.executable, "-m", "sluicegate", "init", "--admin", "root", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    token: str = json.loads(init.stdout)["token"]
+    return token
+
+
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as sink:
         proc = subprocess.Popen(
@@ -114,16 +129,7 @@ def test_kill_9_rounds_lose_no_acknowledged_write_and_the_ledger_verifies(
     started = time.monotonic()
     port = _free_port()
     env = _env(home, port)
-    init = subprocess.run(
-        [sys.executable, "-m", "sluicegate", "init", "--admin", "root", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert init.returncode == 0, init.stderr
-    token = json.loads(init.stdout)["token"]
+    token = init_admin(env)
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     rng = random.Random(20261203)

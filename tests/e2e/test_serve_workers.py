@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -11,7 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.e2e.test_serve_kill9 import _env, _free_port
+from tests.e2e.test_serve_kill9 import _env, _free_port, init_admin
 
 
 def _children(pid: int) -> list[int]:
@@ -36,16 +35,7 @@ def test_two_workers_serve_and_one_runs_the_jobs(tmp_path: Path) -> None:
     home = tmp_path / "home"
     port = _free_port()
     env = _env(home, port)
-    init = subprocess.run(
-        [sys.executable, "-m", "sluicegate", "init", "--admin", "root", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert init.returncode == 0, init.stderr
-    token = json.loads(init.stdout)["token"]
+    token = init_admin(env)
     log = tmp_path / "serve.log"
     with log.open("wb") as sink:
         proc = subprocess.Popen(
