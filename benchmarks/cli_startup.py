@@ -104,8 +104,11 @@ def main(argv: list[str]) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    # The warm-up run must be able to fill the bytecode cache, or every run compiles every module
+    # (some shells set PYTHONDONTWRITEBYTECODE; an installed CLI has its .pyc files).
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env = {
-        **os.environ,
+        **inherited,
         "SLUICE_URL": f"http://127.0.0.1:{server.server_address[1]}",
         "SLUICE_TOKEN": "sg_benchmark",
         "COLUMNS": "120",

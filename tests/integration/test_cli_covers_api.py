@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 import typer.main
 from tests.support.app import Harness
+from typer._click import Context
 
-from sluicegate.cli.main import _register_optional, app
+from sluicegate.cli.main import app
 
 #: (method, path) -> the command that performs the operation.
 COMMANDS: dict[tuple[str, str], str] = {
@@ -251,14 +252,16 @@ def _matches(shape: str, template: str) -> bool:
 
 @functools.cache
 def _commands() -> dict[str, Any]:
-    _register_optional()
     found: dict[str, Any] = {}
 
     def walk(cmd: Any, path: list[str]) -> None:
         if cmd.callback is not None and path:
             found[" ".join(path)] = cmd.callback
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, [*path, name])
+        # list_commands/get_command, not .commands: the top level loads its groups on demand
+        if hasattr(cmd, "list_commands"):
+            ctx = Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*path, name])
 
     walk(typer.main.get_command(app), [])
     return found

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, guard
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, out
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from sluicegate.controller import Controller
     from sluicegate.service.context import Deps, RequestContext
 
-__all__ = ["DEMO_TOKEN_FILE", "admin_token", "demo", "init", "serve"]
+__all__ = ["DEMO_TOKEN_FILE", "admin_app", "admin_token", "demo", "init", "serve"]
 
 
 def init(
@@ -360,3 +361,7 @@ def admin_token(
         return
     out.print(issued.secret, markup=False)
     err.print(f"token {issued.record.id} for {user!r}: store it now, it is not shown again.")
+
+
+admin_app = new_app(help="Local administration on the database host (no server needed).")
+admin_app.command("token")(admin_token)

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session, guard
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, fail, out, table
 
-app = typer.Typer(help="Verify, export and checkpoint the tamper-evident audit ledger.")
+app = new_app(help="Verify, export and checkpoint the tamper-evident audit ledger.")
 
 
 def _read_file(path: Path) -> tuple[list[Any], list[Any], Any]:

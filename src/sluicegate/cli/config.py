@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import typer
-
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, guard
 from sluicegate.cli.output import emit_json, table
 
 __all__ = ["app", "effective_settings", "mask_url"]
 
-app = typer.Typer(help="The effective configuration (SLUICE_* variables).", no_args_is_help=True)
+app = new_app(help="The effective configuration (SLUICE_* variables).", no_args_is_help=True)
 
 MASK = "****"
 

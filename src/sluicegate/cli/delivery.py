@@ -11,16 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, table
 
 __all__ = ["deploy_app", "incident_app"]
 
-deploy_app = typer.Typer(
-    help="Deployments reported by CI (docs/delivery.md).", no_args_is_help=True
-)
-incident_app = typer.Typer(
+deploy_app = new_app(help="Deployments reported by CI (docs/delivery.md).", no_args_is_help=True)
+incident_app = new_app(
     help="Incidents: open, acknowledge, resolve (docs/delivery.md).", no_args_is_help=True
 )
 

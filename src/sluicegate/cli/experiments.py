@@ -9,11 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session, read_document
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, out, styled, table
 
-app = typer.Typer(
+app = new_app(
     help="Propose experiments and move them through their lifecycle.", no_args_is_help=True
 )
 

@@ -15,19 +15,20 @@ from typing import Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, out, styled, table
 
-app = typer.Typer(
+app = new_app(
     help="Feature-flag sets: export, import, diff, history, rollback, approvals.",
     no_args_is_help=True,
 )
-requests_app = typer.Typer(
+requests_app = new_app(
     help="Change requests: four-eyes approval of governed changes.", no_args_is_help=True
 )
-tokens_app = typer.Typer(
+tokens_app = new_app(
     help="Tokens scoped to one flag set (OFREP and sync only).", no_args_is_help=True
 )
 app.add_typer(requests_app, name="request")

@@ -1,27 +1,194 @@
-"""The ``sluice`` command line: client commands over the API, and local admin commands."""
+"""The ``sluice`` command line: client commands over the API, and local admin commands.
+
+The top level is lazy: each command group's module is imported only when that group runs, so
+``sluice --help`` and a client command pay for one module, not for all twenty-odd (issue 12;
+docs/adr/0020-lazy-cli.md). The listing in ``sluice --help`` comes from :data:`COMMANDS`; a
+unit test checks that each entry's help is the loaded command's own.
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+from difflib import get_close_matches
+from typing import TYPE_CHECKING
 
 import typer
+import typer.core
+from typer._click.exceptions import UsageError
 
 from sluicegate import __version__
-from sluicegate.cli import admin, audit, delivery, experiments, flags, metrics, risk
-from sluicegate.cli import config as config_cli
-from sluicegate.cli import notifications as webhook_cli
-from sluicegate.cli.access import directory, tokens
-from sluicegate.cli.access import jit as jit_cli
-from sluicegate.cli.gates import decisions as gate_cli
-from sluicegate.cli.gates import evidence as evidence_cli
-from sluicegate.cli.gates import policy as policy_cli
-from sluicegate.cli.gates import processes as process_cli
-from sluicegate.cli.rollouts import commands as rollout_cli
 
-__all__ = ["app", "run"]
+if TYPE_CHECKING:  # Typer's own Click (typer._click), whose classes TyperGroup builds on
+    from typer._click import Command, Context, HelpFormatter
+
+__all__ = ["COMMANDS", "LazyGroup", "app", "run"]
+
+_CLI = "sluicegate.cli."
+
+#: name -> (module under sluicegate.cli, attribute, one-line help), in the order help lists them.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": (
+        "admin",
+        "init",
+        "Create the schema, the audit signing key and the first admin; print its token once.",
+    ),
+    "serve": ("admin", "serve", "Migrate the database if needed and serve the API."),
+    "demo": (
+        "admin",
+        "demo",
+        "`make run`: initialise on first start, load demo data, print URL and token, serve.",
+    ),
+    "whoami": (
+        "access.directory",
+        "whoami",
+        "Who the token in SLUICE_TOKEN is: user, role and reviewer domains (checks it works).",
+    ),
+    "admin": (
+        "admin",
+        "admin_app",
+        "Local administration on the database host (no server needed).",
+    ),
+    "config": ("config", "app", "The effective configuration (SLUICE_* variables)."),
+    "experiment": (
+        "experiments",
+        "app",
+        "Propose experiments and move them through their lifecycle.",
+    ),
+    "audit": ("audit", "app", "Verify, export and checkpoint the tamper-evident audit ledger."),
+    "token": ("access.tokens", "app", "Issue, list and revoke API tokens."),
+    "team": ("access.directory", "teams", "Teams: who owns experiments and flag sets."),
+    "user": ("access.directory", "users", "Users, their roles and reviewer domains."),
+    "webhook": (
+        "notifications",
+        "app",
+        "Webhook subscriptions, dead letters and delivery (admin).",
+    ),
+    "jit": (
+        "access.jit",
+        "app",
+        "Just-in-time access: time-bound elevated roles on one experiment stage.",
+    ),
+    "flags": (
+        "flags",
+        "app",
+        "Feature-flag sets: export, import, diff, history, rollback, approvals.",
+    ),
+    "process": (
+        "gates.processes",
+        "app",
+        "Promotion processes as code: validate, apply (versioned), show, diff; the selector, "
+        "the review board, environments and pins.",
+    ),
+    "gate": ("gates.decisions", "app", "Gate checks and decision records."),
+    "override": (
+        "gates.decisions",
+        "overrides",
+        "Justified, expiring overrides of soft-mandatory gates.",
+    ),
+    "evidence": (
+        "gates.evidence",
+        "app",
+        "Attach evidence (JUnit, coverage, SARIF, k6, ...) to an experiment.",
+    ),
+    "policy": ("gates.policy", "app", "Work on policy bundles locally (no server needed)."),
+    "rollout": (
+        "rollouts.commands",
+        "app",
+        "Progressive delivery: start, watch and steer rollouts.",
+    ),
+    "controller": ("rollouts.commands", "controller_app", "The rollout controller process."),
+    "risk": (
+        "risk",
+        "risk",
+        "The risk matrix: show it, replace it (admin), preview an assessment.",
+    ),
+    "priority": ("risk", "priority", "The weights of the priority score that ranks the queue."),
+    "metrics": (
+        "metrics",
+        "app",
+        "Metric samples pushed for rollout analysis (docs/metrics.md).",
+    ),
+    "deploy": ("delivery", "deploy_app", "Deployments reported by CI (docs/delivery.md)."),
+    "incident": (
+        "delivery",
+        "incident_app",
+        "Incidents: open, acknowledge, resolve (docs/delivery.md).",
+    ),
+    "judge": (
+        "rollouts.judge",
+        "judge_command",
+        "Compare canary samples with baseline samples, metric by metric, and print a verdict.",
+    ),
+}
+
+
+def _offered(name: str) -> bool:
+    """``sluice judge`` needs the server extra (numpy/scipy); it is offered only when installed.
+
+    The check looks the packages up without importing them, so that no other command pays for
+    loading SciPy (about a second per start).
+    """
+    if name != "judge":
+        return True
+    return importlib.util.find_spec("numpy") is not None and (
+        importlib.util.find_spec("scipy") is not None
+    )
+
+
+def load(name: str) -> Command:
+    """The command ``name`` of :data:`COMMANDS`, its module imported now."""
+    module, attribute, _ = COMMANDS[name]
+    target = getattr(importlib.import_module(_CLI + module), attribute)
+    if isinstance(target, typer.Typer):
+        command: Command = typer.main.get_group(target)
+    else:
+        holder = typer.Typer(rich_markup_mode=None)
+        holder.command(name)(target)
+        command = typer.main.get_command(holder)
+    command.name = name
+    return command
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The top-level group: commands load on first use; help lists them from :data:`COMMANDS`."""
+
+    def list_commands(self, ctx: Context) -> list[str]:  # noqa: ARG002 (Click's signature)
+        return [*self.commands, *(n for n in COMMANDS if n not in self.commands and _offered(n))]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:  # noqa: ARG002
+        if cmd_name not in self.commands and cmd_name in COMMANDS and _offered(cmd_name):
+            self.commands[cmd_name] = load(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """Typer's resolution, with "Did you mean" drawn from every command, loaded or not."""
+        try:
+            return self._click_resolve_command(ctx, args)
+        except UsageError as e:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches:
+                names = ", ".join(repr(m) for m in matches)
+                e.message = f"{e.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx) if n in COMMANDS]
+        rows += [
+            (n, c.get_short_help_str(formatter.width))
+            for n, c in self.commands.items()
+            if n not in COMMANDS and not c.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="sluice",
+    cls=LazyGroup,
     help=(
         "Sluicegate: governed experiments, gates, flags and a tamper-evident audit ledger.\n\n"
         "Client commands talk to SLUICE_URL (default http://127.0.0.1:8080) with SLUICE_TOKEN. "
@@ -30,48 +197,8 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-app.command("init")(admin.init)
-app.command("serve")(admin.serve)
-app.command("demo")(admin.demo)
-app.command("whoami")(directory.whoami)
-admin_app = typer.Typer(help="Local administration on the database host (no server needed).")
-admin_app.command("token")(admin.admin_token)
-app.add_typer(admin_app, name="admin")
-app.add_typer(config_cli.app, name="config")
-app.add_typer(experiments.app, name="experiment")
-app.add_typer(audit.app, name="audit")
-app.add_typer(tokens.app, name="token")
-app.add_typer(directory.teams, name="team")
-app.add_typer(directory.users, name="user")
-app.add_typer(webhook_cli.app, name="webhook")
-app.add_typer(jit_cli.app, name="jit")
-app.add_typer(flags.app, name="flags")
-app.add_typer(process_cli.app, name="process")
-app.add_typer(gate_cli.app, name="gate")
-app.add_typer(gate_cli.overrides, name="override")
-app.add_typer(evidence_cli.app, name="evidence")
-app.add_typer(policy_cli.app, name="policy")
-app.add_typer(rollout_cli.app, name="rollout")
-app.add_typer(rollout_cli.controller_app, name="controller")
-app.add_typer(risk.risk, name="risk")
-app.add_typer(risk.priority, name="priority")
-app.add_typer(metrics.app, name="metrics")
-app.add_typer(delivery.deploy_app, name="deploy")
-app.add_typer(delivery.incident_app, name="incident")
-
-
-def _register_optional() -> None:
-    """``sluice judge`` needs the server extra (numpy/scipy); it is offered only when installed.
-
-    The check looks the packages up without importing them, so that no other command pays for
-    loading SciPy (about a second per start).
-    """
-    if importlib.util.find_spec("numpy") is None or importlib.util.find_spec("scipy") is None:
-        return  # the light install
-    from sluicegate.cli.rollouts.judge import judge_command
-
-    app.command("judge")(judge_command)
 
 
 @app.callback(invoke_without_command=True)
@@ -84,5 +211,4 @@ def _main(
 
 
 def run() -> None:
-    _register_optional()
     app()

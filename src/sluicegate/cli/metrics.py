@@ -7,13 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session, read_document
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, table
 
 __all__ = ["app"]
 
-app = typer.Typer(
+app = new_app(
     help="Metric samples pushed for rollout analysis (docs/metrics.md).", no_args_is_help=True
 )
 

@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session, guard
 from sluicegate.cli.output import emit_json, err, out, table
 
 __all__ = ["app"]
 
-app = typer.Typer(
+app = new_app(
     help="Webhook subscriptions, dead letters and delivery (admin).", no_args_is_help=True
 )
 

@@ -7,16 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session, read_bytes, read_document
 from sluicegate.cli.output import emit_json, err, out, table
 
 __all__ = ["priority", "risk"]
 
-risk = typer.Typer(
+risk = new_app(
     help="The risk matrix: show it, replace it (admin), preview an assessment.",
     no_args_is_help=True,
 )
-priority = typer.Typer(
+priority = new_app(
     help="The weights of the priority score that ranks the queue.", no_args_is_help=True
 )
 

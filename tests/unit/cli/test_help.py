@@ -7,18 +7,21 @@ from typing import Any
 
 import pytest
 import typer.main
+from typer._click import Context
 
-from sluicegate.cli.main import _register_optional, app
+from sluicegate.cli.main import app
 
 
 def _tree() -> list[tuple[str, Any]]:
-    _register_optional()
     found: list[tuple[str, Any]] = []
 
     def walk(cmd: Any, path: list[str]) -> None:
         found.append((" ".join(["sluice", *path]), cmd))
-        for name, sub in getattr(cmd, "commands", {}).items():
-            walk(sub, [*path, name])
+        # list_commands/get_command, not .commands: the top level loads its groups on demand
+        if hasattr(cmd, "list_commands"):
+            ctx = Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*path, name])
 
     walk(typer.main.get_command(app), [])
     return found

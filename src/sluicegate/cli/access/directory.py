@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, out, table
 
-teams = typer.Typer(help="Teams: who owns experiments and flag sets.", no_args_is_help=True)
-users = typer.Typer(help="Users, their roles and reviewer domains.", no_args_is_help=True)
+teams = new_app(help="Teams: who owns experiments and flag sets.", no_args_is_help=True)
+users = new_app(help="Users, their roles and reviewer domains.", no_args_is_help=True)
 
 
 @teams.command("create")

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, err, out, table
 
 __all__ = ["app"]
 
-app = typer.Typer(
+app = new_app(
     help="Just-in-time access: time-bound elevated roles on one experiment stage.",
     no_args_is_help=True,
 )

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, err, out, table
 
-app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
+app = new_app(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 
 
 @app.command("create")
@@ -71,7 +72,7 @@ def revoke(
         out.print(f"revoked token {token['id']} at {token['revoked_at']}")
 
 
-policy = typer.Typer(
+policy = new_app(
     help="The token policy: maximum lifetime, per-user cap, who issues their own.",
     no_args_is_help=True,
 )

@@ -16,13 +16,14 @@ from typing import Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, out, styled, table
 
-app = typer.Typer(help="Gate checks and decision records.", no_args_is_help=True)
-overrides = typer.Typer(
+app = new_app(help="Gate checks and decision records.", no_args_is_help=True)
+overrides = new_app(
     help="Justified, expiring overrides of soft-mandatory gates.", no_args_is_help=True
 )
 

@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, out, table
 
-app = typer.Typer(
+app = new_app(
     help="Attach evidence (JUnit, coverage, SARIF, k6, ...) to an experiment.",
     no_args_is_help=True,
 )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, guard
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, out
@@ -15,7 +16,7 @@ from sluicegate.cli.output import CliError, emit_json, out
 if TYPE_CHECKING:
     from sluicegate.service.gates.policy import PolicyCompileError
 
-app = typer.Typer(help="Work on policy bundles locally (no server needed).")
+app = new_app(help="Work on policy bundles locally (no server needed).")
 
 
 def _compile_error(exc: PolicyCompileError) -> CliError:

@@ -10,11 +10,12 @@ from typing import Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session, read_document
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, out, styled
 
-app = typer.Typer(
+app = new_app(
     help="Promotion processes as code: validate, apply (versioned), show, diff; the selector, "
     "the review board, environments and pins.",
     no_args_is_help=True,

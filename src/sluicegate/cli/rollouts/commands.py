@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sluicegate.cli import complete
+from sluicegate.cli.apps import new_app
 from sluicegate.cli.client import Client
 from sluicegate.cli.common import JsonOpt, client_session, guard
 from sluicegate.cli.exits import ExitCode
@@ -21,10 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "controller_app"]
 
-app = typer.Typer(
-    help="Progressive delivery: start, watch and steer rollouts.", no_args_is_help=True
-)
-controller_app = typer.Typer(help="The rollout controller process.", no_args_is_help=True)
+app = new_app(help="Progressive delivery: start, watch and steer rollouts.", no_args_is_help=True)
+controller_app = new_app(help="The rollout controller process.", no_args_is_help=True)
 
 FINAL = {"succeeded", "rolled-back", "aborted"}
 FAILED = {"rolled-back", "aborted"}
