@@ -9,15 +9,16 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate import __version__
 from sluicegate.api import problems
 from sluicegate.api.middleware import (
-    BodyLimitMiddleware,
-    RequestIdMiddleware,
+    EdgeMiddleware,
     install_access_log_redaction,
 )
 from sluicegate.api.routes import audit, experiments, health, home, risk
@@ -135,11 +136,12 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     app.state.container = container
     install_access_log_redaction()
     problems.install(app)
+    _document_served_routes(app)
     problem_schemas.install(app)
     home.install(app)
     # Routes match in order and OFREP is the hottest path: first, so that an evaluation does
     # not test ~90 API routes before its own (its prefix overlaps none of them).
-    app.include_router(ofrep.router, prefix="/ofrep/v1")
+    ofrep.install(app)
     for router in (
         health.router,
         identity.router,
@@ -156,10 +158,34 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(rollout_routes.router, prefix="/api/v1")
     app.include_router(metric_routes.router, prefix="/api/v1")
     app.include_router(delivery_routes.router, prefix="/api/v1")
-    app.add_middleware(ofrep.ScopedTokenGuard)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=container.settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        EdgeMiddleware,
+        max_bytes=container.settings.max_body_bytes,
+        refusals=(ofrep.scoped_token_refusal,),
+    )
     return app
+
+
+def _document_served_routes(app: FastAPI) -> None:
+    """FastAPI documents only the routes it serves itself; also document those declared on an
+    APIRouter but served as Starlette routes (``app.state.documented_routes``, ofrep.install)."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                summary=app.summary,
+                description=app.description,
+                routes=[*getattr(app.state, "documented_routes", []), *app.routes],
+                tags=app.openapi_tags,
+                servers=app.servers,
+                separate_input_output_schemas=app.separate_input_output_schemas,
+            )
+        return app.openapi_schema
+
+    app.openapi = build  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

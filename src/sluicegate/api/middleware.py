@@ -1,20 +1,25 @@
-"""ASGI middleware: request ids and request size limits (checked before the body is read); and
+"""ASGI middleware: request ids, request size limits (checked before the body is read) and header
+checks in one layer; and
 the access log's redaction of query strings."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
+import os
 import re
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
-    "BodyLimitMiddleware",
+    "EdgeMiddleware",
     "QueryRedactingFilter",
-    "RequestIdMiddleware",
+    "Refusal",
     "install_access_log_redaction",
     "redact_query",
 ]
@@ -22,47 +27,70 @@ __all__ = [
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-class RequestIdMiddleware:
-    """Take a well-formed ``X-Request-Id`` from the client or make one; echo it back."""
+# A request id needs to be unique, not secret: a random prefix per process (made again in a
+# forked child) and a counter; one uuid4 per request read the OS's random source on the hot path.
+class _RequestIds:
+    def __init__(self) -> None:
+        self.pid = 0
+        self.prefix = ""
+        self.counter = itertools.count(1)
 
-    def __init__(self, app: ASGIApp) -> None:
+    def new(self) -> str:
+        if self.pid != os.getpid():
+            self.pid, self.prefix = os.getpid(), uuid.uuid4().hex[:16]
+            self.counter = itertools.count(1)
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+_new_request_id = _RequestIds().new
+
+
+Refusal = Callable[[Scope, dict[bytes, bytes]], Awaitable["ASGIApp | None"]]
+
+
+class EdgeMiddleware:
+    """Everything a request meets first, in one layer (each ASGI layer costs every request a
+    call and a ``send`` wrapper; benchmarks/server.py):
+
+    * the request id: a well-formed ``X-Request-Id`` from the client or a new one, kept in
+      ``scope["state"]["request_id"]`` and echoed on the response;
+    * the body limit: bodies over ``max_bytes`` get 413 problem+json, whether declared by
+      ``Content-Length`` (refused before the body is read) or streamed;
+    * ``refusals``: checks on the headers that answer before the app does (the flag-scoped token
+      guard), each returning the response to send, or None to let the request through.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, refusals: Sequence[Refusal] = ()) -> None:
         self.app = app
+        self.max_bytes = max_bytes
+        self.refusals = tuple(refusals)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _SAFE_ID.fullmatch(given) else _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append(
-                    (b"x-request-id", request_id.encode("latin-1"))
-                )
+                message.setdefault("headers", []).append(id_header)
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
-
-
-class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413 problem+json, streamed or not."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope["headers"]).get(b"content-length")
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(scope, send)
+            await self._reject(request_id, send_with_id)
             return
+        for refusal in self.refusals:
+            answer = await refusal(scope, headers)
+            if answer is not None:
+                await answer(scope, receive, send_with_id)
+                return
         seen = 0
-        too_large = False
+        too_large = started = False
 
         async def limited() -> Message:
             nonlocal seen, too_large
@@ -74,12 +102,20 @@ class BodyLimitMiddleware:
                     raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, send)
+        async def send_unless_too_large(message: Message) -> None:
+            # An app may catch the error (FastAPI answers "error parsing the body"); its
+            # answer to a body it was not allowed to read is replaced by the 413.
+            nonlocal started
+            if not too_large:
+                started = True
+                await send_with_id(message)
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+        with contextlib.suppress(_TooLarge):  # answered below, in place
+            await self.app(scope, limited, send_unless_too_large)
+        if too_large and not started:
+            await self._reject(request_id, send_with_id)
+
+    async def _reject(self, request_id: str, send: Send) -> None:
         body: dict[str, Any] = {
             "type": "urn:sluicegate:problem:payload-too-large",
             "title": "PayloadTooLarge",
@@ -87,10 +123,8 @@ class BodyLimitMiddleware:
             "detail": f"the request body exceeds the limit of {self.max_bytes} bytes",
             "code": "payload-too-large",
             "hint": "Send a smaller document; SLUICE_MAX_BODY_BYTES sets the limit.",
+            "request_id": request_id,
         }
-        request_id = scope.get("state", {}).get("request_id")
-        if request_id:
-            body["request_id"] = request_id
         data = json.dumps(body).encode()
         await send(
             {
