@@ -373,7 +373,7 @@ def test_board_risk_matrix_selector_and_incidents_from_the_cli(sluice: Sluice) -
     selector.write_text("rules:\n  - {teams: [payments]}\ndefault: default\n")
     r = sluice("process", "selector", "-f", str(selector))
     assert r.returncode == 2, r.stdout + r.stderr
-    assert "rules[0]: needs a process name" in r.stderr
+    assert "rules.0.process: Field required" in r.stderr  # the schema says it now (ST202)
 
     incidents = sluice("rollout", "incidents", "--json", who="alice")
     assert incidents.returncode == 0, incidents.stderr

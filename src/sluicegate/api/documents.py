@@ -114,7 +114,7 @@ def _walk(doc: object) -> Iterator[tuple[tuple[str | int, ...], str]]:
         elif isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(key, str) and (reason := _bad_string(key)):
-                    yield (*path, key), f"the key {reason.removeprefix('contains ')}"
+                    yield (*path, key), f"the key {reason}"
                     return
                 stack.append((item, (*path, key if isinstance(key, str) else str(key))))
         elif isinstance(value, list | tuple):

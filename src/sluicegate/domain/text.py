@@ -10,9 +10,17 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field, StringConstraints
 
-__all__ = ["BIDI_CONTROLS", "Label", "check_label", "label_problem"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "LABEL_PATTERN",
+    "STRIPPED_LABEL_PATTERN",
+    "Label",
+    "Name",
+    "check_label",
+    "label_problem",
+]
 
 #: ALM, LRM, RLM, the embeddings and overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI).
 BIDI_CONTROLS = frozenset(
@@ -38,5 +46,31 @@ def check_label(value: str) -> str:
     return value
 
 
+_NOT_CONTROL = r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+# what pydantic's strip_whitespace removes (Unicode White_Space), spelled out: ECMA-262's \s and
+# Python's str.strip() both differ from it
+_STRIPPED = r"[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+#: The rule of :func:`check_label` as a JSON-schema pattern, for the OpenAPI document only (the
+#: validator gives the better message: which character, where).
+LABEL_PATTERN = f"^{_NOT_CONTROL}*$"
+_NEITHER = (  # neither a control character nor stripped whitespace
+    r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r" \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+#: The same for a label whose surrounding whitespace is stripped first (:data:`Name`), which
+#: must keep one visible character.
+STRIPPED_LABEL_PATTERN = f"^{_STRIPPED}*{_NEITHER}(?:{_NOT_CONTROL}*{_NEITHER})?{_STRIPPED}*$"
+
 #: A ``str`` field that refuses control and bidirectional characters.
-Label = Annotated[str, AfterValidator(check_label)]
+Label = Annotated[
+    str, AfterValidator(check_label), Field(json_schema_extra={"pattern": LABEL_PATTERN})
+]
+
+#: A name or title: 1-200 characters after stripping, no control or bidirectional characters.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_label),
+    Field(json_schema_extra={"pattern": STRIPPED_LABEL_PATTERN}),
+]

@@ -165,9 +165,19 @@ def diff(
     return proc_svc.diff_versions(deps, ctx, _runtime(request), name, from_, to)
 
 
+class SelectorRuleIn(BaseModel):
+    """One rule: the process for experiments matching every non-empty condition."""
+
+    model_config = ConfigDict(extra="forbid")
+    process: Name
+    kinds: list[str] = []
+    teams: list[str] = []
+    risk_levels: list[str] = []
+
+
 class SelectorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rules: list[dict[str, Any]] = []
+    rules: list[SelectorRuleIn] = []
     default: Name
 
 

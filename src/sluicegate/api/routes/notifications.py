@@ -7,7 +7,7 @@ import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
@@ -21,7 +21,7 @@ from sluicegate.api.schemas.notifications import (
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.bootstrap import Container
 from sluicegate.domain.notifications import EVENT_TYPES, WebhookFormat
-from sluicegate.domain.text import check_label
+from sluicegate.domain.text import Name
 from sluicegate.service import notifications as svc
 
 __all__ = ["dispatch_loop", "router"]
@@ -29,11 +29,6 @@ __all__ = ["dispatch_loop", "router"]
 router = APIRouter(tags=["webhooks"])
 log = logging.getLogger("sluicegate.jobs")
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(check_label),
-]
 #: What the domain accepts ('*', an event type, or a family such as 'jit.*'), for the schema; the
 #: domain still checks, so that an unknown name gets an error listing the known ones.
 _EVENT_RE = "^(\\*|{types}|({families})\\.\\*)$".format(

@@ -12,6 +12,7 @@ from sluicegate.api.documents import parse_document
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.api.schemas.risk import PriorityWeights, RiskAssessment, RiskMatrix
 from sluicegate.domain.errors import FieldError, InvalidInput
+from sluicegate.domain.experiments.priority import CRITERIA
 from sluicegate.domain.experiments.proposal import RiskInput
 from sluicegate.service import experiments as exp_svc
 from sluicegate.service import risk as svc
@@ -95,8 +96,29 @@ def get_weights(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
         return exp_svc.priority_weights(uow).to_dict()
 
 
+#: The weights body as the domain checks it (domain/experiments/priority.py): known criteria only,
+#: each a number >= 0, a missing one keeps its default, and not every weight may be zero (some
+#: criterion is missing, so it keeps its positive default, or is above zero).
+_WEIGHTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {c: {"type": "number", "minimum": 0} for c in CRITERIA},
+                    "additionalProperties": False,
+                    "anyOf": [{"properties": {c: {"exclusiveMinimum": 0}}} for c in CRITERIA],
+                }
+            }
+        },
+    }
+}
+
+
 @router.put(
     "/settings/priority-weights",
+    openapi_extra=_WEIGHTS_BODY,
     response_model=PriorityWeights,
     response_model_exclude_unset=True,
     responses=problem_responses(*WRITE),

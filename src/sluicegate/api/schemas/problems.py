@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from sluicegate.api.schemas import Schema
+from sluicegate.api.schemas.strings import document_string_rules
 
 __all__ = ["LIST", "READ", "WRITE", "FieldProblem", "Problem", "install", "problem_responses"]
 
@@ -75,6 +76,7 @@ def install(app: FastAPI) -> None:
         schemas.update(schema.pop("$defs", {}))
         schemas["Problem"] = schema
         _lift_defs(doc, schemas)
+        document_string_rules(doc)
         app.openapi_schema = doc
         return doc
 

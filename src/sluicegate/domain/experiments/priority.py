@@ -14,9 +14,11 @@ from typing import Any
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.domain.risk import RiskLevel
 
-__all__ = ["DEFAULT_WEIGHTS", "PriorityInputs", "PriorityWeights", "score"]
+__all__ = ["CRITERIA", "DEFAULT_WEIGHTS", "PriorityInputs", "PriorityWeights", "score"]
 
-_CRITERIA = ("value", "strategic_fit", "cost", "risk", "time_to_learn")
+#: The criteria a priority score weighs, in order.
+CRITERIA = ("value", "strategic_fit", "cost", "risk", "time_to_learn")
+
 _BENEFITS = frozenset({"value", "strategic_fit"})
 
 
@@ -40,10 +42,10 @@ class PriorityWeights:
     def from_dict(cls, doc: Mapping[str, Any]) -> PriorityWeights:
         errors = []
         for key in doc:
-            if key not in _CRITERIA:
-                errors.append(FieldError(key, f"unknown criterion; one of {', '.join(_CRITERIA)}"))
+            if key not in CRITERIA:
+                errors.append(FieldError(key, f"unknown criterion; one of {', '.join(CRITERIA)}"))
         values: dict[str, float] = {}
-        for key in _CRITERIA:
+        for key in CRITERIA:
             raw = doc.get(key, getattr(DEFAULT_WEIGHTS, key))
             if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
                 errors.append(FieldError(key, "weight must be a number >= 0"))
@@ -56,7 +58,7 @@ class PriorityWeights:
         return cls(**values)
 
     def to_dict(self) -> dict[str, float]:
-        return {key: getattr(self, key) for key in _CRITERIA}
+        return {key: getattr(self, key) for key in CRITERIA}
 
 
 DEFAULT_WEIGHTS = PriorityWeights()
@@ -75,7 +77,7 @@ def score(inputs: PriorityInputs, risk: RiskLevel, weights: PriorityWeights) -> 
     }
     total = 0.0
     weight_sum = 0.0
-    for key in _CRITERIA:
+    for key in CRITERIA:
         weight = float(getattr(weights, key))
         normalised = (ratings[key] - 1) / 4
         total += weight * (normalised if key in _BENEFITS else 1 - normalised)

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -35,7 +34,7 @@ from sluicegate.domain.risk import (
     SystemCriticality,
     UserImpact,
 )
-from sluicegate.domain.text import check_label
+from sluicegate.domain.text import Name
 
 __all__ = [
     "KEY_PATTERN",
@@ -54,11 +53,7 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Short = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(check_label),
-]
+Short = Name
 
 
 class Kind(StrEnum):

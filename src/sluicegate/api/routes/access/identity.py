@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.schemas.access.identity import (
@@ -22,16 +22,11 @@ from sluicegate.api.schemas.access.identity import (
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.access.identity import TOKEN_MAX_DAYS, ReviewerDomain, Role, TokenPolicy
 from sluicegate.domain.experiments.proposal import KEY_PATTERN
-from sluicegate.domain.text import check_label
+from sluicegate.domain.text import Name
 from sluicegate.service.access import identity as svc
 
 router = APIRouter(tags=["identity"])
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(check_label),
-]
 Slug = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 
 

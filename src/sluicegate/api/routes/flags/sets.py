@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps
@@ -30,16 +30,11 @@ from sluicegate.api.schemas.flags.sets import (
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.flags import NAME_PATTERN, ChangeRequestState
-from sluicegate.domain.text import check_label
+from sluicegate.domain.text import Name
 from sluicegate.service import flags as svc
 
 router = APIRouter(tags=["flags"])
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(check_label),
-]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 _BASE = "/flag-sets/{name}/{environment}"
 
