@@ -79,8 +79,8 @@ def install() -> Path:
         capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     if done.returncode != 0 or not manifest.is_file():
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise Unavailable(f"npm install unleash-server@{VERSION} failed: {' | '.join(tail)}")
+        head = (done.stderr or done.stdout).strip().splitlines()[:3]  # npm's code and message
+        raise Unavailable(f"npm install unleash-server@{VERSION} failed: {' | '.join(head)}")
     return package
 
 

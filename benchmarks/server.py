@@ -627,6 +627,13 @@ def measure(
     with tempfile.TemporaryDirectory(prefix="sluice-bench-server-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         pg = _Postgres(stack)
+        durations = {
+            "sqlite": seconds,
+            "pg": seconds,
+            "gates": gate_seconds or seconds,
+            "unleash": seconds,
+            "soak": soak_seconds,
+        }
         runners: dict[str, Callable[[], Any]] = {
             "sqlite": lambda: measure_sqlite(work, seconds),
             "pg": lambda: measure_pg(work, pg, seconds),
@@ -644,6 +651,7 @@ def measure(
                 got = {"skipped": pg.problem}
             if isinstance(got, dict):
                 got["measured_at"] = began
+                got.setdefault("seconds", durations[part])
             else:
                 result["rows_measured_at"] = began
             result[SECTIONS[part]] = got
