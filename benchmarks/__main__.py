@@ -22,8 +22,10 @@ MODULES = [
 
 
 def main(argv: list[str]) -> int:
-    wanted = [a for a in argv if a in MODULES] or MODULES
-    rest = [a for a in argv if a not in MODULES]
+    # the module names lead; the rest are options (``server --only gates`` runs server alone)
+    lead = next((i for i, a in enumerate(argv) if a not in MODULES), len(argv))
+    wanted = argv[:lead] or MODULES
+    rest = argv[lead:]
     missing = []
     for name in wanted:
         try:

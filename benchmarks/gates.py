@@ -123,31 +123,42 @@ def write_bundle(root: Path) -> None:
 
 
 def setup(home: Path) -> tuple[Container, RequestContext]:
+    container, alice, _ = seed(home)
+    return container, alice
+
+
+def seed(home: Path, database_url: str = "") -> tuple[Container, RequestContext, str]:
+    """The experiment, process, approvals, evidence and bundle under test, on SQLite in ``home``
+    or on ``database_url``; the container, the contributor's context and her token's secret
+    (benchmarks/server.py checks the gate over HTTP with it)."""
     bundle = home / "policies"
     write_bundle(bundle)
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'bench.db'}", policy_dir=bundle)
-    container = prepare(settings)
+    url = database_url or f"sqlite:///{home / 'bench.db'}"
+    container = prepare(Settings(home=home, database_url=url, policy_dir=bundle))
     deps = container.deps
     _, issued = identity.init_admin(deps, "admin", "Admin")
     admin = RequestContext(identity.authenticate(deps, issued.secret))
     identity.create_team(deps, admin, "payments", "Payments")
     identity.create_user(deps, admin, "alice", "Alice", Role.CONTRIBUTOR, frozenset(), ["payments"])
-    alice = RequestContext(
-        identity.authenticate(
-            deps, identity.issue_token(deps, admin, name="b", username="alice").secret
-        )
-    )
-    experiments.propose(deps, alice, PROPOSAL)
+    secret = identity.issue_token(deps, admin, name="b", username="alice").secret
+    alice = RequestContext(identity.authenticate(deps, secret))
+    proposed = experiments.propose(deps, alice, PROPOSAL)
+    signoffs = {str(d) for d in proposed.assessment.get("required_signoffs", [])}
     for domain in ReviewerDomain:
         name = f"rev-{domain.value}"
         identity.create_user(deps, admin, name, name, Role.REVIEWER, frozenset({domain}), [])
         token = identity.issue_token(deps, admin, name="b", username=name).secret
         reviewer = RequestContext(identity.authenticate(deps, token))
+        if domain.value in signoffs:  # the proposal's sign-offs, as its risk asks
+            experiments.approve(deps, reviewer, "bench", domain.value)
         experiments.approve(deps, reviewer, "bench", domain.value, stage="staging")
     processes.apply_process(deps, admin, container.gates, "default", ProcessSource(PROCESS))
+    # the lifecycle gate: an experiment is checked for a stage once it is in the one before
+    for state in ("approved", "sandbox"):
+        experiments.transition(deps, alice, "bench", state, gates=container.gates)
     for kind, data in (("junit", JUNIT), ("coverage", COVERAGE), ("sarif", SARIF)):
         evidence.add_evidence(deps, alice, "bench", kind, data)
-    return container, alice
+    return container, alice, secret
 
 
 def _engine_only(runtime: GateRuntime, decision: Decision, runs: int) -> list[float]:
