@@ -133,7 +133,14 @@ def bare(workdir: Path) -> Iterator[str]:
 
 def prepare(home: Path, database_url: str = "") -> tuple[dict[str, str], str, str]:
     """An installation (SQLite in ``home``, or ``database_url``); its env and the admin token."""
-    env = {**os.environ, "SLUICE_HOME": str(home), "SLUICE_OFREP_RATE": "0"}
+    # access log off, as the bare app runs (--no-access-log): like for like; measure_sqlite
+    # also reports the access log's own cost (ADR 0021)
+    env = {
+        **os.environ,
+        "SLUICE_HOME": str(home),
+        "SLUICE_OFREP_RATE": "0",
+        "SLUICE_ACCESS_LOG": "0",
+    }
     env.pop("SLUICE_DATABASE_URL", None)
     if database_url:
         env["SLUICE_DATABASE_URL"] = database_url
@@ -356,6 +363,17 @@ def measure_sqlite(work: Path, seconds: float) -> list[dict[str, Any]]:
                         "ratio": round(got["rps"] / base["rps"], 3),
                     }
                 )
+    with sluice(home, {**env, "SLUICE_ACCESS_LOG": "1"}, 1) as url:
+        for scenario, got in _scenarios(url, admin, flag_token, seconds).items():
+            base = base_get if scenario.startswith("GET") else base_post
+            rows.append(
+                {
+                    "target": "sluice serve, 1 worker, access log on",
+                    "scenario": scenario,
+                    **got,
+                    "ratio": round(got["rps"] / base["rps"], 3),
+                }
+            )
     return rows
 
 

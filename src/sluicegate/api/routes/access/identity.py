@@ -40,6 +40,21 @@ class TeamIn(_Body):
 
 
 class UserIn(_Body):
+    # the service's rule, for the schema: reviewer domains only for reviewers and admins
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "role": {"enum": [r.value for r in Role if r.at_least(Role.REVIEWER)]}
+                    }
+                },
+                {"properties": {"domains": {"maxItems": 0}}},
+            ]
+        },
+    )
+
     username: Slug
     display_name: Name
     role: Role
