@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.documents import check_tree
+from sluicegate.api.singleflight import single_flight
 from sluicegate.bootstrap import Container
-from sluicegate.service.access.identity import authenticate, cached_principal
+from sluicegate.service.access.identity import authenticate, cached_principal, hash_token
 from sluicegate.service.context import Deps, RequestContext
 
 __all__ = ["Ctx", "ServiceDeps", "container", "context", "service_deps"]
@@ -41,7 +42,11 @@ async def context(request: Request) -> RequestContext:
     deps = service_deps(request)
     principal = cached_principal(deps, presented)
     if principal is None:
-        principal = await run_in_threadpool(authenticate, deps, presented)
+        principal = await single_flight(
+            request.app,
+            ("api", hash_token(presented or "")),
+            lambda: run_in_threadpool(authenticate, deps, presented),
+        )
     # FastAPI parsed a JSON body before the dependencies ran; judge it only now, after the token.
     body = getattr(request, "_json", None)
     if body is not None:

@@ -39,10 +39,12 @@ from sluicegate.api.problems import problem
 from sluicegate.api.routes.flags.runtime import bearer, etag_matches, runtime_for
 from sluicegate.api.schemas.flags.ofrep import BulkEvaluation, Evaluation, OfrepError, RateLimited
 from sluicegate.api.schemas.problems import problem_responses
+from sluicegate.api.singleflight import single_flight
 from sluicegate.domain.access.identity import Action
 from sluicegate.domain.errors import InvalidInput, NotFound
 from sluicegate.flags import ErrorCode, Reason, Resolution
 from sluicegate.service import flags as svc
+from sluicegate.service.access.identity import hash_token
 from sluicegate.service.context import Deps
 
 __all__ = ["install", "router", "scoped_token_refusal"]
@@ -162,8 +164,12 @@ async def _prepare(
         # a flag token seen within SLUICE_AUTH_CACHE_SECONDS: no database, no worker thread
         access = svc.cached_access(deps, secret, flag_set, environment)
         if access is None:
-            access = await run_in_threadpool(
-                svc.resolve_access, deps, secret, flag_set, environment, Action.FLAG_EVALUATE
+            access = await single_flight(
+                request.app,
+                ("ofrep", hash_token(secret or ""), flag_set, environment),
+                lambda: run_in_threadpool(
+                    svc.resolve_access, deps, secret, flag_set, environment, Action.FLAG_EVALUATE
+                ),
             )
     except InvalidInput as exc:
         return _failure(400, ErrorCode.GENERAL.value, f"{exc.message}. {exc.hint}", key)
