@@ -44,7 +44,7 @@ def test_the_label_pattern_accepts_what_the_validator_accepts(value: str) -> Non
     assert _accepts(TypeAdapter(Label), value) == bool(re.fullmatch(LABEL_PATTERN, value))
 
 
-def test_plain_strings_get_the_no_nul_pattern_and_declared_ones_keep_theirs() -> None:
+def test_request_strings_get_the_no_nul_pattern_and_declared_ones_keep_theirs() -> None:
     doc: dict[str, Any] = {
         "components": {
             "schemas": {
@@ -59,8 +59,21 @@ def test_plain_strings_get_the_no_nul_pattern_and_declared_ones_keep_theirs() ->
                     "example": {"type": "string"},
                 }
             }
-        }
+        },
+        "paths": {
+            "/a": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/A"}}
+                        }
+                    },
+                    "responses": {"422": {"$ref": "#/components/schemas/Problem"}},
+                }
+            }
+        },
     }
+    doc["components"]["schemas"]["Problem"] = {"properties": {"detail": {"type": "string"}}}
     document_string_rules(doc)
     props = doc["components"]["schemas"]["A"]["properties"]
     assert props["free"]["pattern"] == NO_NUL
@@ -69,5 +82,7 @@ def test_plain_strings_get_the_no_nul_pattern_and_declared_ones_keep_theirs() ->
     assert "pattern" not in props["kind"]
     assert "pattern" not in props["at"]
     assert "pattern" not in doc["components"]["schemas"]["A"]["example"]
+    # an answer may quote the refused input: response-only schemas get no pattern
+    assert "pattern" not in doc["components"]["schemas"]["Problem"]["properties"]["detail"]
     assert re.fullmatch(NO_NUL, "fine \u202e text")
     assert not re.fullmatch(NO_NUL, "a\x00b")
