@@ -261,3 +261,32 @@ def test_a_webhook_url_with_a_port_out_of_range_is_a_422(h: Harness) -> None:
     assert r.status_code == 422, r.text
     assert _fields(r) == ["url"]
     assert h.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("literal", "headers"),
+    [("1e400", JSON), ("-1e400", JSON), ("NaN", JSON), ("Infinity", JSON), (".inf", YAML)],
+)
+def test_a_number_no_record_can_hold_names_its_field(
+    h: Harness, literal: str, headers: dict[str, str]
+) -> None:
+    """Found by schemathesis: a proposal whose number parsed to inf reached the audit ledger's
+    canonical JSON and answered 500."""
+    before = h.counts()
+    doc = _proposal("inf", budget={"amount": 1, "currency": "EUR"})
+    text = json.dumps(doc) if headers is JSON else yaml.safe_dump(doc)
+    text = text.replace('"amount": 1', f'"amount": {literal}').replace(
+        "amount: 1", f"amount: {literal}"
+    )
+    r = h.call("alice", "POST", "/api/v1/experiments", content=text, headers=headers)
+    assert r.status_code == 422, r.text
+    assert _fields(r) == ["budget.amount"]
+    assert "not finite" in r.text
+    assert h.counts() == before
+
+
+def test_a_non_finite_number_in_a_pydantic_body_is_refused(h: Harness) -> None:
+    body = '{"value": 1e400, "cost": 0.1}'
+    r = h.call("admin", "PUT", "/api/v1/settings/priority-weights", content=body, headers=JSON)
+    assert r.status_code in (400, 422), r.text
+    assert r.status_code != 500

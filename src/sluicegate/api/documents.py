@@ -9,6 +9,7 @@ character: none of these can be stored, serialised or signed, and each once ende
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -105,6 +106,10 @@ def _walk(doc: object) -> Iterator[tuple[tuple[str | int, ...], str]]:
             return
         if isinstance(value, _HugeInt):
             yield path, f"an integer of more than {MAX_INT_DIGITS} digits"
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            # 1e400 (JSON) and .inf/.nan (YAML) parse to floats no record can hold
+            yield path, "a number out of range (not finite)"
             return
         if isinstance(value, str):
             reason = _bad_string(value)
