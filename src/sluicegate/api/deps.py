@@ -50,7 +50,7 @@ async def context(request: Request) -> RequestContext:
     # FastAPI parsed a JSON body before the dependencies ran; judge it only now, after the token.
     body = getattr(request, "_json", None)
     if body is not None:
-        check_tree(body)
+        check_tree(body, dotted=True)
     return RequestContext(principal, request_id=getattr(request.state, "request_id", None))
 
 

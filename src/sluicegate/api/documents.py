@@ -74,10 +74,15 @@ def is_json(ctype: str) -> bool:
     return ctype in JSON_TYPES or (ctype.startswith("application/") and ctype.endswith("+json"))
 
 
-def _path(parts: tuple[str | int, ...]) -> str:
+def _path(parts: tuple[str | int, ...], dotted: bool = False) -> str:
+    """``a.b[0].c``, the documents' style; ``dotted`` gives ``a.b.0.c``, request validation's
+    (pydantic-bodied endpoints name their fields that way)."""
     out = ""
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int) and not dotted:
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
     return out or "body"
 
 
@@ -126,10 +131,11 @@ def _walk(doc: object) -> Iterator[tuple[tuple[str | int, ...], str]]:
             stack.extend((item, (*path, i)) for i, item in enumerate(value))
 
 
-def check_tree(doc: object) -> None:
-    """Raise :class:`InvalidInput` naming the field if ``doc`` breaks one of the body limits."""
+def check_tree(doc: object, *, dotted: bool = False) -> None:
+    """Raise :class:`InvalidInput` naming the field if ``doc`` breaks one of the body limits
+    (``dotted``: name list items ``a.0.b``, as request validation does)."""
     for path, reason in _walk(doc):
-        where = _path(path)
+        where = _path(path, dotted)
         raise InvalidInput(f"{where}: {reason}", errors=[FieldError(where, reason)])
 
 
