@@ -353,27 +353,25 @@ def measure_sqlite(work: Path, seconds: float) -> list[dict[str, Any]]:
                 flag_token = seed_flags(url, admin)
             health = wrk(f"{url}/api/v1/health", seconds)
             runs = {"GET /api/v1/health": health, **_scenarios(url, admin, flag_token, seconds)}
-            for scenario, got in runs.items():
-                base = base_get if scenario.startswith("GET") else base_post
-                rows.append(
-                    {
-                        "target": _label(workers),
-                        "scenario": scenario,
-                        **got,
-                        "ratio": round(got["rps"] / base["rps"], 3),
-                    }
-                )
+            rows += _rows(_label(workers), runs, base_get, base_post)
     with sluice(home, {**env, "SLUICE_ACCESS_LOG": "1"}, 1) as url:
-        for scenario, got in _scenarios(url, admin, flag_token, seconds).items():
-            base = base_get if scenario.startswith("GET") else base_post
-            rows.append(
-                {
-                    "target": "sluice serve, 1 worker, access log on",
-                    "scenario": scenario,
-                    **got,
-                    "ratio": round(got["rps"] / base["rps"], 3),
-                }
-            )
+        runs = _scenarios(url, admin, flag_token, seconds)
+        rows += _rows("sluice serve, 1 worker, access log on", runs, base_get, base_post)
+    return rows
+
+
+def _rows(
+    target: str,
+    runs: dict[str, dict[str, float]],
+    base_get: dict[str, float],
+    base_post: dict[str, float],
+) -> list[dict[str, Any]]:
+    """Table rows of ``runs``, each with its ratio to the bare app's GET or POST."""
+    rows = []
+    for scenario, got in runs.items():
+        base = base_get if scenario.startswith("GET") else base_post
+        ratio = round(got["rps"] / base["rps"], 3)
+        rows.append({"target": target, "scenario": scenario, **got, "ratio": ratio})
     return rows
 
 

@@ -46,21 +46,21 @@ def check_label(value: str) -> str:
     return value
 
 
-_NOT_CONTROL = r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-# what pydantic's strip_whitespace removes (Unicode White_Space), spelled out: ECMA-262's \s and
-# Python's str.strip() both differ from it
-_STRIPPED = r"[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# Character-class bodies: the control characters (C0, C1 and the bidirectional controls), and
+# what pydantic's strip_whitespace removes (Unicode White_Space) beyond those, spelled out:
+# ECMA-262's \s and Python's str.strip() both differ from it.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_SPACES = r" \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_CONTROL = f"[^{_CONTROLS}]"
+_STRIPPED = rf"[\t\n\x0b\x0c\r\x85{_SPACES}]"
+_VISIBLE = f"[^{_CONTROLS}{_SPACES}]"
 
 #: The rule of :func:`check_label` as a JSON-schema pattern, for the OpenAPI document only (the
 #: validator gives the better message: which character, where).
 LABEL_PATTERN = f"^{_NOT_CONTROL}*$"
-_NEITHER = (  # neither a control character nor stripped whitespace
-    r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    r" \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-)
 #: The same for a label whose surrounding whitespace is stripped first (:data:`Name`), which
 #: must keep one visible character.
-STRIPPED_LABEL_PATTERN = f"^{_STRIPPED}*{_NEITHER}(?:{_NOT_CONTROL}*{_NEITHER})?{_STRIPPED}*$"
+STRIPPED_LABEL_PATTERN = f"^{_STRIPPED}*{_VISIBLE}(?:{_NOT_CONTROL}*{_VISIBLE})?{_STRIPPED}*$"
 
 #: A ``str`` field that refuses control and bidirectional characters.
 Label = Annotated[

@@ -4,23 +4,18 @@ Every body is refused when one of its strings holds a NUL (``api/documents.check
 labels (names, titles: ``domain/text.Label``) also refuse the other control characters and the
 bidirectional controls. Pydantic's schema cannot see either rule (they are validators), so the
 generated document gets them as ``pattern``s here: a request body's string schema with no
-pattern, enum, const or format gets :data:`NO_NUL`; and :data:`LABEL` is what ``Label``
-declares for itself.
+pattern, enum, const or format gets :data:`NO_NUL`; labels declare their own pattern
+(``domain/text.LABEL_PATTERN``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sluicegate.domain.text import LABEL_PATTERN
-
-__all__ = ["LABEL", "NO_NUL", "document_string_rules"]
+__all__ = ["NO_NUL", "document_string_rules"]
 
 #: No NUL character (ECMA-262 and Python regular expressions alike).
 NO_NUL = r"^[^\x00]*$"
-
-#: No C0/C1 control character and no bidirectional control (domain/text.py).
-LABEL = LABEL_PATTERN
 
 _COMPONENT = "#/components/schemas/"
 _DECLARED = ("pattern", "enum", "const", "format", "contentEncoding", "contentMediaType")
