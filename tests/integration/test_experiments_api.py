@@ -135,6 +135,18 @@ def test_queue_is_ranked_by_weighted_score_and_weights_are_configurable(harness:
     assert keys == ["low-value", "high-value"]
 
 
+def test_weights_whose_sum_overflows_are_refused_and_proposals_still_score(
+    harness: Harness,
+) -> None:
+    # Found by schemathesis' stateful phase: five weights of 1e308 summed to infinity, every
+    # score became NaN and the next proposal's audit event could not be written (a 500).
+    huge = dict.fromkeys(["value", "strategic_fit", "cost", "risk", "time_to_learn"], 1e308)
+    r = harness.call("admin", "PUT", "/api/v1/settings/priority-weights", json=huge)
+    assert r.status_code == 422, r.text
+    assert {e["field"] for e in r.json()["errors"]} == set(huge)
+    assert propose(harness).status_code == 201
+
+
 def test_admin_replaces_risk_matrix_and_it_is_audited(harness: Harness) -> None:
     matrix = harness.call("erin", "GET", "/api/v1/risk-matrix").json()
     assert matrix["source"] == "default"

@@ -9,6 +9,7 @@ from sluicegate.domain.experiments import lifecycle
 from sluicegate.domain.experiments.lifecycle import FINAL_STATES, State
 from sluicegate.domain.experiments.priority import (
     DEFAULT_WEIGHTS,
+    MAX_WEIGHT,
     PriorityInputs,
     PriorityWeights,
     score,
@@ -76,9 +77,17 @@ def test_weights_change_the_ranking() -> None:
         ({"value": -1}, "value"),
         ({"speed": 1}, "speed"),
         (dict.fromkeys(DEFAULT_WEIGHTS.to_dict(), 0), "weights"),
+        ({"value": 1e308}, "value"),
+        ({"cost": float("nan")}, "cost"),
     ],
 )
 def test_invalid_weights_name_the_field(doc: dict[str, float], field: str) -> None:
     with pytest.raises(InvalidInput) as info:
         PriorityWeights.from_dict(doc)
     assert field in [e.field for e in info.value.errors]
+
+
+def test_the_largest_weights_still_score_within_0_to_100() -> None:
+    heaviest = PriorityWeights.from_dict(dict.fromkeys(DEFAULT_WEIGHTS.to_dict(), MAX_WEIGHT))
+    for level in RiskLevel:
+        assert 0 <= score(PriorityInputs(5, 5, 1, 1), level, heaviest) <= 100

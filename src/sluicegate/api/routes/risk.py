@@ -12,7 +12,7 @@ from sluicegate.api.documents import parse_document
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.api.schemas.risk import PriorityWeights, RiskAssessment, RiskMatrix
 from sluicegate.domain.errors import FieldError, InvalidInput
-from sluicegate.domain.experiments.priority import CRITERIA
+from sluicegate.domain.experiments.priority import CRITERIA, MAX_WEIGHT
 from sluicegate.domain.experiments.proposal import RiskInput
 from sluicegate.service import experiments as exp_svc
 from sluicegate.service import risk as svc
@@ -106,7 +106,9 @@ _WEIGHTS_BODY = {
             "application/json": {
                 "schema": {
                     "type": "object",
-                    "properties": {c: {"type": "number", "minimum": 0} for c in CRITERIA},
+                    "properties": {
+                        c: {"type": "number", "minimum": 0, "maximum": MAX_WEIGHT} for c in CRITERIA
+                    },
                     "additionalProperties": False,
                     "anyOf": [{"properties": {c: {"exclusiveMinimum": 0}}} for c in CRITERIA],
                 }

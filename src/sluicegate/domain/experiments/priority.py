@@ -14,10 +14,21 @@ from typing import Any
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.domain.risk import RiskLevel
 
-__all__ = ["CRITERIA", "DEFAULT_WEIGHTS", "PriorityInputs", "PriorityWeights", "score"]
+__all__ = [
+    "CRITERIA",
+    "DEFAULT_WEIGHTS",
+    "MAX_WEIGHT",
+    "PriorityInputs",
+    "PriorityWeights",
+    "score",
+]
 
 #: The criteria a priority score weighs, in order.
 CRITERIA = ("value", "strategic_fit", "cost", "risk", "time_to_learn")
+
+#: The largest weight: weights are relative, and a bound keeps their sum finite (five weights
+#: of 1e308 would sum to infinity and make every score NaN).
+MAX_WEIGHT = 1000.0
 
 _BENEFITS = frozenset({"value", "strategic_fit"})
 
@@ -49,6 +60,8 @@ class PriorityWeights:
             raw = doc.get(key, getattr(DEFAULT_WEIGHTS, key))
             if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
                 errors.append(FieldError(key, "weight must be a number >= 0"))
+            elif not raw <= MAX_WEIGHT:
+                errors.append(FieldError(key, f"weight must be at most {MAX_WEIGHT:g}"))
             else:
                 values[key] = float(raw)
         if not errors and sum(values.values()) <= 0:
