@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from sluicegate.adapters.db.schema import UTCDateTime, metadata
-from sluicegate.domain.delivery import (
+from sluicegate.domain.delivery.records import (
     Deployment,
     DeploymentKind,
     DeploymentStatus,

@@ -20,7 +20,7 @@ from sluicegate.api.schemas.delivery import (
     DeploymentView,
 )
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
-from sluicegate.domain.delivery import (
+from sluicegate.domain.delivery.records import (
     Deployment,
     DeploymentKind,
     DeploymentStatus,

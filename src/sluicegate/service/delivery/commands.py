@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize
-from sluicegate.domain.delivery import (
+from sluicegate.domain.delivery.records import (
     Deployment,
     Incident,
     Step,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluicegate.domain.delivery import Deployment, Incident
+from sluicegate.domain.delivery.records import Deployment, Incident
 
 __all__ = ["deployment_payload", "incident_payload"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from sluicegate.domain.delivery import Deployment, Incident
+from sluicegate.domain.delivery.records import Deployment, Incident
 
 __all__ = [
     "DeploymentRepository",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize
-from sluicegate.domain.delivery import Deployment, Incident
+from sluicegate.domain.delivery.records import Deployment, Incident
 from sluicegate.domain.errors import NotFound
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.delivery.payloads import deployment_payload, incident_payload

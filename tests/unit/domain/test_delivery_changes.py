@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sluicegate.domain.changes import (
+from sluicegate.domain.delivery.changes import (
     Change,
     ChangeKind,
     Commit,
@@ -20,7 +20,7 @@ from sluicegate.domain.changes import (
     change_step,
     check_change,
 )
-from sluicegate.domain.delivery import Step
+from sluicegate.domain.delivery.records import Step
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

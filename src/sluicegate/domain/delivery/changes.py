@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sluicegate.domain.delivery import Step
+from sluicegate.domain.delivery.records import Step
 from sluicegate.domain.errors import FieldError
 
 __all__ = [

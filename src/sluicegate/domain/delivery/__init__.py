@@ -1,0 +1,1 @@
+"""Delivery facts (deployments, changes, incidents) and the DORA metrics computed from them."""
