@@ -418,3 +418,7 @@ def test_a_token_minted_through_a_token_dies_with_it(sqlite_harness: Harness) ->
     assert h.call("erin", "POST", "/api/v1/tokens", json={"name": "e"}).status_code == 201
     r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"max_lifetime_days": 366})
     assert r.status_code == 422
+    # A JSON boolean is not a count (schemathesis ST201: `true` was taken as 1).
+    r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"max_active_per_user": True})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "max_active_per_user"

@@ -166,6 +166,26 @@ def test_admin_replaces_risk_matrix_and_it_is_audited(harness: Harness) -> None:
     assert items[-1]["reason"] == "lock down"
 
 
+def test_the_published_matrix_schema_takes_the_shipped_matrix_and_refuses_an_empty_one(
+    harness: Harness,
+) -> None:
+    # schemathesis found `{}` schema-valid but refused (ST202): the request schema now says what
+    # domain/risk.py checks, so a client's validator refuses it before the server does.
+    import jsonschema_rs
+
+    spec = harness.call("erin", "GET", "/api/v1/openapi.json").json()
+    body = spec["paths"]["/api/v1/risk-matrix"]["put"]["requestBody"]["content"]
+    validator = jsonschema_rs.validator_for(body["application/json"]["schema"])
+    shipped = harness.call("erin", "GET", "/api/v1/risk-matrix").json()["matrix"]
+    assert validator.is_valid(shipped)
+    assert not validator.is_valid({})
+    broken = {**shipped, "factors": {**shipped["factors"], "user_impact": {"few": True}}}
+    assert not validator.is_valid(broken)
+    r = harness.call("admin", "PUT", "/api/v1/risk-matrix", json=broken)
+    assert r.status_code == 422
+    assert "factors.user_impact" in {e["field"].rsplit(".", 1)[0] for e in r.json()["errors"]}
+
+
 def test_expiry_job_moves_overdue_experiments_with_an_audit_event(harness: Harness) -> None:
     from sluicegate.service.experiments import expire_due
 

@@ -527,7 +527,8 @@ def test_nothing_is_governed_until_a_process_is_applied(harness: Harness) -> Non
     propose_and_reach_sandbox(h)
     before = h.counts()
     r = h.call("alice", "POST", f"{EXP}/gates/staging/check", json={})
-    assert r.status_code == 404
+    assert r.status_code == 409  # the experiment exists; its process is not applied yet
+    assert r.json()["code"] == "state-conflict"
     assert "has not been applied" in r.json()["detail"]
     assert "sluice process apply --default" in r.json()["hint"]
     assert h.counts() == before

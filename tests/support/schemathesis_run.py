@@ -25,6 +25,9 @@ from typing import Any
 import uvicorn
 
 from sluicegate.api.app import create_app
+from sluicegate.domain.access.identity import ReviewerDomain, Role
+from sluicegate.service.access import identity
+from sluicegate.service.context import RequestContext
 from tests.support.app import open_seeded
 
 __all__ = ["RunResult", "live_server", "run_schemathesis"]
@@ -67,6 +70,15 @@ def _free_port() -> int:
 def live_server(home: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A seeded server on 127.0.0.1 (rate limit off); yields its base URL and the tokens."""
     container, _clock, tokens = open_seeded(home, f"sqlite:///{home / 'sluicegate.db'}")
+    # The admin proposes everything the run creates and holds no reviewer domain, so sign-offs
+    # and overrides made with its token are always 403 (separation of duties); a reviewer who
+    # holds every domain makes those two operations reachable.
+    deps = container.deps
+    admin = RequestContext(identity.authenticate(deps, tokens["admin"]))
+    identity.create_user(
+        deps, admin, "rita", "Rita", Role.REVIEWER, frozenset(ReviewerDomain), ["payments"]
+    )
+    tokens["rita"] = identity.issue_local_token(deps, "rita", "schemathesis").secret
     container.settings = container.settings.model_copy(update={"ofrep_rate": 0.0})
     port = _free_port()
     config = uvicorn.Config(
@@ -92,20 +104,43 @@ def live_server(home: Path) -> Iterator[tuple[str, dict[str, str]]]:
         container.close()
 
 
+#: Operations the run makes as the all-domain reviewer instead of the admin.
+AS_REVIEWER = (
+    "POST /api/v1/experiments/{key}/approvals",
+    "POST /api/v1/experiments/{key}/overrides",
+)
+
+
+def _config(tokens: dict[str, str]) -> str:
+    """The run's config: the admin's token for all, the reviewer's for ``AS_REVIEWER``."""
+    lines = [f'headers = {{ Authorization = "Bearer {tokens["admin"]}" }}']
+    for name in AS_REVIEWER:
+        lines += [
+            "",
+            "[[operations]]",
+            f'include-name = "{name}"',
+            f'headers = {{ Authorization = "Bearer {tokens["rita"]}" }}',
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def run_schemathesis(
     max_time: int, workdir: Path, *, seed: int | None = 1, extra: list[str] | None = None
 ) -> RunResult:
     home = workdir / "home"
     report = workdir / "run.json"
     with live_server(home) as (base, tokens):
+        config = workdir / "schemathesis.toml"
+        config.write_text(_config(tokens), encoding="utf-8")
+        config.chmod(0o600)
         command = [
             str(Path(sys.executable).with_name("st")),
+            "--config-file",
+            str(config),
             "run",
             f"{base}/api/v1/openapi.json",
             "--checks",
             "all",
-            "--header",
-            f"Authorization: Bearer {tokens['admin']}",
             "--max-time",
             str(max_time),
             "--workers",

@@ -58,7 +58,7 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: State
     reason: Reason | None = None
-    expected_version: Annotated[int, Field(ge=1, le=MAX_ROW_INT)] | None = None
+    expected_version: Annotated[int, Field(strict=True, ge=1, le=MAX_ROW_INT)] | None = None
 
 
 @router.get(

@@ -209,7 +209,7 @@ def put_gate_setting(
 class MigrateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     process: Name
-    version: Annotated[int, Field(ge=1, le=MAX_ROW_INT)] | None = None
+    version: Annotated[int, Field(strict=True, ge=1, le=MAX_ROW_INT)] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 

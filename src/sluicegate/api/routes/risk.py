@@ -11,9 +11,11 @@ from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.documents import parse_document
 from sluicegate.api.schemas.problems import LIST, WRITE, problem_responses
 from sluicegate.api.schemas.risk import PriorityWeights, RiskAssessment, RiskMatrix
+from sluicegate.domain.access.identity import ReviewerDomain
 from sluicegate.domain.errors import FieldError, InvalidInput
 from sluicegate.domain.experiments.priority import CRITERIA, MAX_WEIGHT
 from sluicegate.domain.experiments.proposal import RiskInput
+from sluicegate.domain.risk import FACTOR_VALUES, RiskLevel
 from sluicegate.service import experiments as exp_svc
 from sluicegate.service import risk as svc
 
@@ -31,12 +33,96 @@ def get_matrix(deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
     return {"source": source, "matrix": dict(matrix.source)}
 
 
+def _matrix_schema() -> dict[str, Any]:
+    """The matrix's shape as domain/risk.py checks it, built from the same enumerations.
+
+    Two rules stay in the domain: bands must increase and the last must cover the top score.
+    """
+    levels = [level.value for level in RiskLevel]
+    strings = {"type": "array", "items": {"type": "string"}}
+    weight = {"type": "integer", "minimum": 1}
+    factors = {
+        name: {
+            "type": "object",
+            "properties": dict.fromkeys(values, weight),
+            "required": list(values),
+            "additionalProperties": False,
+        }
+        for name, values in FACTOR_VALUES.items()
+    }
+    when = {
+        name: {
+            "oneOf": [
+                {"type": "string", "enum": list(values)},
+                {"type": "array", "items": {"type": "string", "enum": list(values)}},
+            ]
+        }
+        for name, values in FACTOR_VALUES.items()
+    }
+    policy = {
+        "type": "object",
+        "properties": {
+            "signoffs": {
+                "type": "array",
+                "items": {"type": "string", "enum": [d.value for d in ReviewerDomain]},
+            },
+            "evidence": strings,
+            "environments": strings,
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["factors", "bands", "levels"],
+        "properties": {
+            "factors": {
+                "type": "object",
+                "properties": factors,
+                "required": list(FACTOR_VALUES),
+                "additionalProperties": False,
+            },
+            "bands": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["max", "level"],
+                    "properties": {"max": {"type": "integer"}, "level": {"enum": levels}},
+                },
+            },
+            "escalations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "when", "at_least"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                        "when": {
+                            "type": "object",
+                            "properties": when,
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                        },
+                        "at_least": {"enum": levels},
+                    },
+                },
+            },
+            "levels": {
+                "type": "object",
+                "properties": dict.fromkeys(levels, policy),
+                "required": levels,
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
 _MATRIX_BODY = {
     "requestBody": {
         "required": True,
         "description": "The risk matrix as JSON or YAML (docs/risk-matrix.md).",
         "content": {
-            "application/json": {"schema": {"type": "object"}},
+            "application/json": {"schema": _matrix_schema()},
             "application/yaml": {"schema": {"type": "string"}},
         },
     }

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize
-from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from sluicegate.domain.errors import Conflict, FieldError, InvalidInput, NotFound, StateConflict
 from sluicegate.domain.events import AuditAction
 from sluicegate.domain.gates import (
     Process,
@@ -423,7 +423,9 @@ def resolve_for(
             if name == BUILTIN_DEFAULT
             else f"An admin applies it with `sluice process apply {name}.yaml`."
         )
-        raise NotFound(
+        # 409, not 404: the experiment exists; what is missing is configuration, and the
+        # selector may name a process before it is applied (schemathesis ST302).
+        raise StateConflict(
             f"no process governs {exp.key!r}: the selector chose {name!r}, "
             "which has not been applied",
             hint=hint,

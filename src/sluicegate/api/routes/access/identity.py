@@ -84,8 +84,12 @@ _POLICY = TokenPolicy()
 
 
 class TokenPolicyIn(_Body):
-    max_lifetime_days: Annotated[int, Field(ge=1, le=TOKEN_MAX_DAYS)] = _POLICY.max_lifetime_days
-    max_active_per_user: Annotated[int, Field(ge=1, le=1000)] = _POLICY.max_active_per_user
+    max_lifetime_days: Annotated[int, Field(strict=True, ge=1, le=TOKEN_MAX_DAYS)] = (
+        _POLICY.max_lifetime_days
+    )
+    max_active_per_user: Annotated[int, Field(strict=True, ge=1, le=1000)] = (
+        _POLICY.max_active_per_user
+    )
     self_service_role: Role = _POLICY.self_service_role
 
 

@@ -67,7 +67,7 @@ class SettingsIn(_Body):
 
 
 class RollbackIn(_Body):
-    to: Annotated[int, Field(ge=1, le=MAX_ROW_INT)]
+    to: Annotated[int, Field(strict=True, ge=1, le=MAX_ROW_INT)]
     reason: Text | None = None
     apply_at: datetime | None = None
 
@@ -78,7 +78,7 @@ class DecisionIn(_Body):
 
 class TokenIn(_Body):
     name: Name
-    expires_in_days: Annotated[int, Field(ge=1)] | None = None
+    expires_in_days: Annotated[int, Field(strict=True, ge=1)] | None = None
 
 
 def _change(request: Request, change: svc.Change) -> JSONResponse:
