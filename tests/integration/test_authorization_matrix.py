@@ -422,3 +422,7 @@ def test_a_token_minted_through_a_token_dies_with_it(sqlite_harness: Harness) ->
     r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"max_active_per_user": True})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "max_active_per_user"
+    # ...while 30.0 is an integer to JSON Schema, so it is one here too.
+    r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"max_lifetime_days": 30.0})
+    assert r.status_code == 200, r.text
+    assert r.json()["max_lifetime_days"] == 30

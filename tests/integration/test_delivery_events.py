@@ -114,6 +114,7 @@ def test_an_in_progress_deployment_finishes_as_a_new_revision(harness: Harness) 
         ({"finished_at": None}, "finished_at"),
         ({"service": "x" * 201}, "service"),
         ({"planned": "maybe"}, "planned"),
+        ({"planned": 0}, "planned"),  # JSON Schema's boolean is true or false only
         ({"surprise": 1}, "surprise"),
     ],
 )
@@ -189,6 +190,7 @@ def test_an_incident_opens_acknowledges_and_resolves_as_revisions(harness: Harne
         ({"root_cause_sha": "zzz"}, "root_cause_sha"),
         ({"severity": ""}, "severity"),
         ({"created_at": "yesterday"}, "created_at"),
+        ({"change_induced": 0}, "change_induced"),
     ],
 )
 def test_bad_incidents_are_refused_naming_the_field_and_store_nothing(

@@ -19,6 +19,7 @@ from sluicegate.api.schemas.delivery import (
     DeploymentList,
     DeploymentView,
 )
+from sluicegate.api.schemas.numbers import JsonBool
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.delivery.records import (
     Deployment,
@@ -65,7 +66,7 @@ class DeploymentBody(BaseModel):
     revisions: Annotated[list[RevisionBody], Field(min_length=1, max_length=MAX_REVISIONS)]
     kind: DeploymentKind = DeploymentKind.NORMAL
     rollback_of: EventId | None = None
-    planned: bool | None = None
+    planned: JsonBool | None = None
     experiment: ExperimentKey | None = None
 
     def event(self) -> Deployment:
@@ -96,7 +97,7 @@ class IncidentBody(BaseModel):
     resolved_at: AwareDatetime | None = None
     caused_by_deployment: EventId | None = None
     root_cause_sha: Sha | None = None
-    change_induced: bool | None = None
+    change_induced: JsonBool | None = None
 
     def event(self) -> Incident:
         return Incident(

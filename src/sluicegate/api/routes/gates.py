@@ -30,6 +30,7 @@ from sluicegate.api.schemas.gates import (
     Selector,
     StoredDecision,
 )
+from sluicegate.api.schemas.numbers import JsonInt
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.gates import render_junit, render_sarif
@@ -209,7 +210,7 @@ def put_gate_setting(
 class MigrateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     process: Name
-    version: Annotated[int, Field(strict=True, ge=1, le=MAX_ROW_INT)] | None = None
+    version: Annotated[JsonInt, Field(ge=1, le=MAX_ROW_INT)] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 

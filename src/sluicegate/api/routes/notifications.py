@@ -18,6 +18,7 @@ from sluicegate.api.schemas.notifications import (
     Subscription,
     SubscriptionList,
 )
+from sluicegate.api.schemas.numbers import JsonBool
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.bootstrap import Container
 from sluicegate.domain.notifications import EVENT_TYPES, WebhookFormat
@@ -52,7 +53,7 @@ class SubscriptionIn(BaseModel):
     url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)]
     events: Annotated[list[EventPattern], Field(min_length=1, max_length=50)]
     format: WebhookFormat = WebhookFormat.GENERIC
-    active: bool = True
+    active: JsonBool = True
 
 
 class SubscriptionPatch(BaseModel):
@@ -61,7 +62,7 @@ class SubscriptionPatch(BaseModel):
     url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)] | None = None
     events: Annotated[list[EventPattern], Field(min_length=1, max_length=50)] | None = None
     format: str | None = None
-    active: bool | None = None
+    active: JsonBool | None = None
 
 
 @router.get(
