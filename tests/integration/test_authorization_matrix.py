@@ -426,3 +426,6 @@ def test_a_token_minted_through_a_token_dies_with_it(sqlite_harness: Harness) ->
     r = h.call("admin", "PUT", "/api/v1/settings/tokens", json={"max_lifetime_days": 30.0})
     assert r.status_code == 200, r.text
     assert r.json()["max_lifetime_days"] == 30
+    spec = h.call("erin", "GET", "/api/v1/openapi.json").json()["components"]["schemas"]
+    bounds = spec["TokenPolicyIn"]["properties"]["max_active_per_user"]
+    assert (bounds["minimum"], bounds["maximum"]) == (1, 1000)  # the bounds stay in the schema

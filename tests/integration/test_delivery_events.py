@@ -191,6 +191,7 @@ def test_an_incident_opens_acknowledges_and_resolves_as_revisions(harness: Harne
         ({"severity": ""}, "severity"),
         ({"created_at": "yesterday"}, "created_at"),
         ({"change_induced": 0}, "change_induced"),
+        ({"created_at": 0}, "created_at"),  # a number is not an RFC 3339 date-time
     ],
 )
 def test_bad_incidents_are_refused_naming_the_field_and_store_nothing(

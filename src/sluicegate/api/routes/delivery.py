@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.schemas.delivery import (
@@ -19,7 +19,7 @@ from sluicegate.api.schemas.delivery import (
     DeploymentList,
     DeploymentView,
 )
-from sluicegate.api.schemas.numbers import JsonBool
+from sluicegate.api.schemas.numbers import JsonAwareDatetime, JsonBool
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.delivery.records import (
     Deployment,
@@ -61,8 +61,8 @@ class DeploymentBody(BaseModel):
     service: Name
     environment: Environment
     status: DeploymentStatus
-    started_at: AwareDatetime
-    finished_at: AwareDatetime | None = None
+    started_at: JsonAwareDatetime
+    finished_at: JsonAwareDatetime | None = None
     revisions: Annotated[list[RevisionBody], Field(min_length=1, max_length=MAX_REVISIONS)]
     kind: DeploymentKind = DeploymentKind.NORMAL
     rollback_of: EventId | None = None
@@ -92,9 +92,9 @@ class IncidentBody(BaseModel):
     source: Source = Field("api", description="Where the event comes from; ids are per source.")
     services: Annotated[list[Name], Field(min_length=1, max_length=MAX_SERVICES)]
     severity: Severity
-    created_at: AwareDatetime
-    acknowledged_at: AwareDatetime | None = None
-    resolved_at: AwareDatetime | None = None
+    created_at: JsonAwareDatetime
+    acknowledged_at: JsonAwareDatetime | None = None
+    resolved_at: JsonAwareDatetime | None = None
     caused_by_deployment: EventId | None = None
     root_cause_sha: Sha | None = None
     change_induced: JsonBool | None = None
@@ -117,8 +117,8 @@ class IncidentBody(BaseModel):
 class IncidentUpdateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: Source = "api"
-    acknowledged_at: AwareDatetime | None = None
-    resolved_at: AwareDatetime | None = None
+    acknowledged_at: JsonAwareDatetime | None = None
+    resolved_at: JsonAwareDatetime | None = None
 
 
 def _answer(response: Response, recorded: svc.Recorded) -> dict[str, Any]:

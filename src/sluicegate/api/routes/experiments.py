@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.documents import MAX_ROW_INT, parse_document
 from sluicegate.api.schemas.experiments import Experiment, ExperimentList
-from sluicegate.api.schemas.numbers import JsonInt
+from sluicegate.api.schemas.numbers import NotBoolean
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.access.identity import ReviewerDomain
 from sluicegate.domain.errors import FieldError, InvalidInput
@@ -59,7 +59,7 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: State
     reason: Reason | None = None
-    expected_version: Annotated[JsonInt, Field(ge=1, le=MAX_ROW_INT)] | None = None
+    expected_version: Annotated[int, Field(ge=1, le=MAX_ROW_INT), NotBoolean] | None = None
 
 
 @router.get(

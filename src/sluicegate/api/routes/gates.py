@@ -6,7 +6,6 @@ overrides. The check endpoint answers 200 with the decision whatever its outcome
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -30,7 +29,7 @@ from sluicegate.api.schemas.gates import (
     Selector,
     StoredDecision,
 )
-from sluicegate.api.schemas.numbers import JsonInt
+from sluicegate.api.schemas.numbers import JsonDatetime, NotBoolean
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.gates import render_junit, render_sarif
@@ -210,7 +209,7 @@ def put_gate_setting(
 class MigrateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     process: Name
-    version: Annotated[JsonInt, Field(ge=1, le=MAX_ROW_INT)] | None = None
+    version: Annotated[int, Field(ge=1, le=MAX_ROW_INT), NotBoolean] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -331,7 +330,7 @@ class OverrideIn(BaseModel):
     stage: Name
     gate: Name
     justification: Text = ""
-    expires_at: datetime | None = None
+    expires_at: JsonDatetime | None = None
 
 
 @router.post(

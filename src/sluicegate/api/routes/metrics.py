@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluicegate.api.deps import Ctx, ServiceDeps, container
 from sluicegate.api.schemas.metrics import Accepted, Samples
+from sluicegate.api.schemas.numbers import JsonAwareDatetime
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
 from sluicegate.bootstrap import Container
 from sluicegate.service import metrics as svc
@@ -38,7 +39,9 @@ class SampleBody(BaseModel):
     metric: MetricName
     variant: Variant
     value: Annotated[float, Field(strict=True, allow_inf_nan=False, description="A finite number.")]
-    ts: AwareDatetime = Field(description="ISO 8601 with a time zone, e.g. 2026-11-21T12:00:00Z.")
+    ts: JsonAwareDatetime = Field(
+        description="ISO 8601 with a time zone, e.g. 2026-11-21T12:00:00Z."
+    )
     labels: dict[str, LabelValue] = Field(default_factory=dict)
 
 

@@ -19,7 +19,7 @@ from sluicegate.api.schemas.access.identity import (
     User,
     UserList,
 )
-from sluicegate.api.schemas.numbers import JsonInt
+from sluicegate.api.schemas.numbers import NotBoolean
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.access.identity import TOKEN_MAX_DAYS, ReviewerDomain, Role, TokenPolicy
 from sluicegate.domain.experiments.proposal import KEY_PATTERN
@@ -85,10 +85,12 @@ _POLICY = TokenPolicy()
 
 
 class TokenPolicyIn(_Body):
-    max_lifetime_days: Annotated[JsonInt, Field(ge=1, le=TOKEN_MAX_DAYS)] = (
+    max_lifetime_days: Annotated[int, Field(ge=1, le=TOKEN_MAX_DAYS), NotBoolean] = (
         _POLICY.max_lifetime_days
     )
-    max_active_per_user: Annotated[JsonInt, Field(ge=1, le=1000)] = _POLICY.max_active_per_user
+    max_active_per_user: Annotated[int, Field(ge=1, le=1000), NotBoolean] = (
+        _POLICY.max_active_per_user
+    )
     self_service_role: Role = _POLICY.self_service_role
 
 

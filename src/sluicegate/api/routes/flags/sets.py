@@ -27,7 +27,7 @@ from sluicegate.api.schemas.flags.sets import (
     Revision,
     RevisionList,
 )
-from sluicegate.api.schemas.numbers import JsonInt
+from sluicegate.api.schemas.numbers import JsonDatetime, NotBoolean
 from sluicegate.api.schemas.problems import LIST, READ, WRITE, problem_responses
 from sluicegate.domain.errors import FieldError, InvalidInput, MalformedDocument
 from sluicegate.domain.flags import NAME_PATTERN, ChangeRequestState
@@ -68,9 +68,9 @@ class SettingsIn(_Body):
 
 
 class RollbackIn(_Body):
-    to: Annotated[JsonInt, Field(ge=1, le=MAX_ROW_INT)]
+    to: Annotated[int, Field(ge=1, le=MAX_ROW_INT), NotBoolean]
     reason: Text | None = None
-    apply_at: datetime | None = None
+    apply_at: JsonDatetime | None = None
 
 
 class DecisionIn(_Body):
@@ -79,7 +79,7 @@ class DecisionIn(_Body):
 
 class TokenIn(_Body):
     name: Name
-    expires_in_days: Annotated[JsonInt, Field(ge=1)] | None = None
+    expires_in_days: Annotated[int, Field(ge=1), NotBoolean] | None = None
 
 
 def _change(request: Request, change: svc.Change) -> JSONResponse:
