@@ -194,3 +194,35 @@ def test_redelivery_and_reordering_change_no_figure(seed: int, copies: int) -> N
     for items in (deployments, changes, incidents):
         rnd.shuffle(items)
     assert compute(link(deployments, changes, incidents), DAY).to_dict() == expected
+
+
+def test_every_figure_lists_the_facts_behind_it() -> None:
+    from sluicegate.domain.delivery.metrics import Metric, explain
+
+    linked = link(*history())
+    m = compute(linked, DAY)
+    cfr = explain(linked, DAY, Metric.CHANGE_FAIL_RATE)
+    assert len(cfr) == m.change_fail_rate.denominator
+    assert sum(row["failed"] for row in cfr) == m.change_fail_rate.numerator
+    assert {r["deployment"]: r["reasons"] for r in cfr if r["failed"]} == {
+        "ci/d3": ["incident pager/i1 (window)"],
+        "ci/d4": ["status failure", "rolled back by ci/d5"],
+    }
+    lead = explain(linked, DAY, Metric.LEAD_TIME)
+    assert [r["change"] for r in lead] == ["git/c-c2", "git/p1", "git/c-c3"]
+    assert lead[1]["phases"] == {
+        "coding": 1 * HOUR,
+        "pickup": 2 * HOUR,
+        "review": 1 * HOUR,
+        "deploy": 3 * HOUR,
+    }
+    assert sorted(r["seconds"] for r in lead) == [2 * HOUR, 2 * HOUR, 7 * HOUR]
+    recovery = explain(linked, DAY, Metric.RECOVERY_TIME)
+    assert [(r["deployment"], r["by"]) for r in recovery] == [
+        ("ci/d3", "incidents pager/i1"),
+        ("ci/d4", "next success ci/d5"),
+    ]
+    rework = explain(linked, DAY, Metric.REWORK_RATE, services=frozenset({"shop"}))
+    assert [r["deployment"] for r in rework if r["rework"]] == ["ci/d5"]
+    assert len(explain(linked, DAY, Metric.DEPLOYMENT_FREQUENCY)) == 5
+    assert explain(linked, DAY, Metric.CHANGE_FAIL_RATE, services=frozenset({"other"})) == []

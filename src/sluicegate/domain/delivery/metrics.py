@@ -48,6 +48,7 @@ __all__ = [
     "bucket_starts",
     "buckets",
     "compute",
+    "explain",
     "percentile",
     "phases",
     "recoveries",
@@ -365,3 +366,59 @@ def buckets(
         clipped = Window(max(begin, window.start), min(end, window.end))
         out.append(Bucket(start, _compute(scoped, clipped, lower_median)))
     return out
+
+
+def explain(
+    linked: Linked,
+    window: Window,
+    metric: Metric,
+    *,
+    services: frozenset[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The facts behind one metric's figure, one row per counted item, in time order."""
+    scoped = _Scoped(linked, services)
+    deployed = [d for d in scoped.deployments if window.holds(d.finished_at)]
+    if metric is Metric.LEAD_TIME:
+        changes = [c for c in scoped.changes if window.holds(c.deployed_at)]
+        return [
+            {
+                "change": c.change,
+                "deployment": c.deployment,
+                "repo": c.repo,
+                "first_commit_at": c.first_commit_at.isoformat(),
+                "landed_at": c.landed_at.isoformat(),
+                "deployed_at": c.deployed_at.isoformat(),
+                "seconds": c.lead_time.total_seconds(),
+                "phases": phases(c),
+            }
+            for c in sorted(changes, key=lambda c: (c.deployed_at, c.change))
+        ]
+    if metric is Metric.RECOVERY_TIME:
+        return [
+            {
+                "deployment": r.deployment,
+                "started_at": r.started_at.isoformat(),
+                "recovered_at": None if r.recovered_at is None else r.recovered_at.isoformat(),
+                "seconds": r.seconds,
+                "by": r.by,
+            }
+            for r in recoveries(linked, deployed)
+        ]
+    rows: list[dict[str, Any]] = []
+    for d in deployed:
+        row: dict[str, Any] = {
+            "deployment": d.key,
+            "service": d.service,
+            "environment": d.environment,
+            "status": d.status.value,
+            "finished_at": d.finished_at.isoformat(),
+            "rows": [f"{source}/{ident}" for source, ident in d.rows],
+        }
+        if metric is Metric.CHANGE_FAIL_RATE:
+            row["failed"] = d.key in linked.failed
+            row["reasons"] = list(linked.failed.get(d.key, ()))
+        elif metric is Metric.REWORK_RATE:
+            row["rework"] = d.key in linked.rework
+            row["reasons"] = list(linked.rework.get(d.key, ()))
+        rows.append(row)
+    return rows
