@@ -268,3 +268,28 @@ def test_live_bodies_match_their_documented_models(sqlite_harness: Harness) -> N
     call("admin", "GET", "/api/v1/audit/checkpoints")
     call("admin", "POST", "/api/v1/audit/verify")
     assert len(call.seen) >= 40
+
+
+def test_no_parameter_offers_null(document: dict[str, Any]) -> None:
+    # A header or query value of `null` is the four letters; schemathesis sent `if-match: null`
+    # because FastAPI documented the optional header as string-or-null (ST202).
+    offered = [
+        (path, method, p["name"])
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+        if {"type": "null"} in p["schema"].get("anyOf", [])
+    ]
+    assert offered == []
+
+
+def test_open_objects_in_bodies_say_their_keys_hold_no_nul(document: dict[str, Any]) -> None:
+    # The server refuses a NUL in any key of a body (api/documents.check_tree); a map's schema
+    # says so through propertyNames. Metric labels say the stricter rule the service checks.
+    put = document["paths"]["/api/v1/gate-settings/{name}"]["put"]
+    body = put["requestBody"]["content"]["application/json"]["schema"]
+    assert body["propertyNames"] == {"pattern": r"^[^\x00]*$"}
+    sample = document["components"]["schemas"]["SampleBody"]["properties"]["labels"]
+    assert sample["propertyNames"]["pattern"].startswith("^(?!(experiment|variant)$)")
+    assert sample["maxProperties"] == 16

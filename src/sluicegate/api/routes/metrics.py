@@ -31,6 +31,10 @@ Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MetricName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_:][A-Za-z0-9_:.\-]{0,199}$")]
 LabelValue = Annotated[str, StringConstraints(max_length=svc.MAX_LABEL_VALUE)]
 Variant = Literal["baseline", "canary"]
+#: Label names as service/metrics/samples.py checks them: Prometheus names, but not the two
+#: names that are fields of the sample.
+#: (Said in the schema only: the lookahead is beyond the validator's regex engine.)
+_LABEL_NAMES = {"pattern": r"^(?!(experiment|variant)$)[A-Za-z_][A-Za-z0-9_]{0,63}$"}
 
 
 class SampleBody(BaseModel):
@@ -42,7 +46,10 @@ class SampleBody(BaseModel):
     ts: JsonAwareDatetime = Field(
         description="ISO 8601 with a time zone, e.g. 2026-11-21T12:00:00Z."
     )
-    labels: dict[str, LabelValue] = Field(default_factory=dict)
+    labels: Annotated[
+        dict[str, LabelValue],
+        Field(max_length=svc.MAX_LABELS, json_schema_extra={"propertyNames": _LABEL_NAMES}),
+    ] = Field(default_factory=dict)
 
 
 class PushBody(BaseModel):

@@ -61,7 +61,7 @@ class SubscriptionPatch(BaseModel):
     name: Name | None = None
     url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)] | None = None
     events: Annotated[list[EventPattern], Field(min_length=1, max_length=50)] | None = None
-    format: str | None = None
+    format: WebhookFormat | None = None
     active: JsonBool | None = None
 
 

@@ -37,12 +37,33 @@ def _rule(node: Any) -> None:
     if isinstance(node, dict):
         if node.get("type") == "string" and not any(k in node for k in _DECLARED):
             node["pattern"] = NO_NUL
+        if _open_object(node) and "propertyNames" not in node:
+            node["propertyNames"] = {"pattern": NO_NUL}  # keys are checked like values
         for key, value in node.items():
             if key not in ("example", "examples", "default"):
                 _rule(value)
     elif isinstance(node, list):
         for item in node:
             _rule(item)
+
+
+def _open_object(node: dict[str, Any]) -> bool:
+    """An object schema that takes keys it does not list (a map, or ``additionalProperties``)."""
+    extra = node.get("additionalProperties", node.get("type") == "object")
+    return node.get("type") == "object" and extra is not False
+
+
+def _not_null(parameter: dict[str, Any]) -> None:
+    """An optional header, query or path parameter is absent, never ``null``: a header of
+    ``null`` is the four letters. FastAPI writes ``anyOf: [X, {type: null}]``; keep X."""
+    schema = parameter.get("schema", {})
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return
+    kept = [o for o in options if o != {"type": "null"}]
+    if len(kept) == 1 and len(kept) < len(options):
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        parameter["schema"] = {**kept[0], **rest}
 
 
 def document_string_rules(doc: dict[str, Any]) -> None:
@@ -64,6 +85,11 @@ def document_string_rules(doc: dict[str, Any]) -> None:
         _refs(schemas.get(pending.pop(), {}), found)
         pending += sorted(found - reached)
         reached |= found
+    for ops in doc.get("paths", {}).values():
+        for op in ops.values():
+            if isinstance(op, dict):
+                for parameter in op.get("parameters", []):
+                    _not_null(parameter)
     for body in bodies:
         _rule(body)
     for name in sorted(reached & set(schemas)):
