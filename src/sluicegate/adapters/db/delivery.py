@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -190,6 +191,11 @@ class SqlDeployments:
         stmt = stmt.order_by(t.c.started_at.desc(), t.c.source, t.c.id).limit(limit)
         return [_deployment(row) for row in self._conn.execute(stmt)]
 
+    def finished_since(self, at: datetime) -> Sequence[Deployment]:
+        t = delivery_deployments
+        stmt = _latest_rows(t).where(t.c.finished_at >= at).order_by(t.c.source, t.c.id)
+        return [_deployment(row).event for row in self._conn.execute(stmt)]
+
 
 class SqlDeliveryIncidents:
     def __init__(self, conn: Connection) -> None:
@@ -233,3 +239,8 @@ class SqlDeliveryIncidents:
             # services is a JSON list; filtering here keeps one query for both engines
             rows = [s for s in rows if service in s.event.services]
         return rows[:limit]
+
+    def created_since(self, at: datetime) -> Sequence[Incident]:
+        t = delivery_incidents
+        stmt = _latest_rows(t).where(t.c.created_at >= at).order_by(t.c.source, t.c.id)
+        return [_incident(row).event for row in self._conn.execute(stmt)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
@@ -113,7 +113,7 @@ def show(key: str, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
 )
 def update(
     key: str,
-    body: dict[str, Any],
+    body: Annotated[dict[str, Any], Body(json_schema_extra={"minProperties": 1})],
     deps: ServiceDeps,
     ctx: Ctx,
     if_match: Annotated[str | None, Header(pattern=IF_MATCH_PATTERN)] = None,

@@ -39,6 +39,9 @@ class DeploymentRepository(Protocol):
         source: str | None = None,
         limit: int,
     ) -> Sequence[Stored[Deployment]]: ...
+    def finished_since(self, at: datetime) -> Sequence[Deployment]:
+        """The latest revision of every deployment that finished at or after ``at``."""
+        ...
 
 
 class IncidentEventRepository(Protocol):
@@ -47,3 +50,6 @@ class IncidentEventRepository(Protocol):
     def latest(
         self, *, service: str | None = None, source: str | None = None, limit: int
     ) -> Sequence[Stored[Incident]]: ...
+    def created_since(self, at: datetime) -> Sequence[Incident]:
+        """The latest revision of every incident opened at or after ``at``."""
+        ...

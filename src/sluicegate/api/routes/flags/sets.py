@@ -63,6 +63,7 @@ class FlagSetIn(_Body):
 
 
 class SettingsIn(_Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
     policy: dict[str, Any] | None = None
     experiment: str | None = None
 

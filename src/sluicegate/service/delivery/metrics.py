@@ -1,0 +1,203 @@
+"""Reading the DORA metrics: load the events around a window, link them, compute (issue 13 §3).
+
+The figures come from :mod:`sluicegate.domain.delivery.metrics` over the latest revision of the
+events that can matter to the window: deployments that finished from ``lookback`` before its
+start (so that the window's first deployments know the previous one's cut) and incidents opened
+from then on. A scope is a service, a team (the services its experiments name) or every service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sluicegate.domain.access.identity import Action, authorize
+from sluicegate.domain.delivery.changes import Change
+from sluicegate.domain.delivery.linking import Linked, LinkRules, link
+from sluicegate.domain.delivery.metrics import (
+    BucketSize,
+    Metric,
+    Window,
+    buckets,
+    compute,
+    explain,
+)
+from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
+from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.ports import UnitOfWork
+
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "MAX_WINDOW_DAYS",
+    "MetricsQuery",
+    "explain_metric",
+    "metrics",
+]
+
+DEFAULT_WINDOW_DAYS = 90
+#: The longest window a query may ask for (two years and a day).
+MAX_WINDOW_DAYS = 731
+#: Buckets one query may return (a year of days, plus slack).
+MAX_BUCKETS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsQuery:
+    """What the API and CLI ask; ``validated`` turns it into a window and a scope."""
+
+    service: str | None = None
+    team: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    bucket: str | None = None
+    timezone: str = "UTC"
+    lower_median: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    window: Window
+    zone: ZoneInfo
+    bucket: BucketSize | None
+    scope: dict[str, Any]
+
+
+def _zone(name: str, errors: list[FieldError]) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(FieldError("timezone", f"unknown time zone {name!r} (an IANA name)"))
+        return ZoneInfo("UTC")
+
+
+def _plan(q: MetricsQuery, now: datetime) -> _Plan:
+    errors: list[FieldError] = []
+    zone = _zone(q.timezone, errors)
+    if q.service is not None and q.team is not None:
+        errors.append(FieldError("team", "give a service or a team, not both"))
+    end = q.end or now
+    start = q.start or end - timedelta(days=DEFAULT_WINDOW_DAYS)
+    for name, value in (("from", q.start), ("to", q.end)):
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            errors.append(FieldError(name, "must carry a time zone (e.g. Z or +00:00)"))
+    bucket: BucketSize | None = None
+    if q.bucket is not None:
+        try:
+            bucket = BucketSize(q.bucket)
+        except ValueError:
+            errors.append(FieldError("bucket", "one of day, week, month"))
+    if not errors:
+        if end <= start:
+            errors.append(FieldError("to", "must be after from"))
+        elif end - start > timedelta(days=MAX_WINDOW_DAYS):
+            errors.append(FieldError("from", f"a window is at most {MAX_WINDOW_DAYS} days"))
+        elif bucket is BucketSize.DAY and end - start > timedelta(days=MAX_BUCKETS - 1):
+            errors.append(FieldError("bucket", f"at most {MAX_BUCKETS} buckets; use week"))
+    if errors:
+        raise InvalidInput("invalid metrics query", errors=errors)
+    scope: dict[str, Any] = {"kind": "organisation"}
+    if q.service is not None:
+        scope = {"kind": "service", "service": q.service}
+    elif q.team is not None:
+        scope = {"kind": "team", "team": q.team}
+    return _Plan(Window(start, end), zone, bucket, scope)
+
+
+def _services(uow: UnitOfWork, plan: _Plan) -> frozenset[str] | None:
+    kind = plan.scope["kind"]
+    if kind == "service":
+        return frozenset({plan.scope["service"]})
+    if kind != "team":
+        return None
+    team = plan.scope["team"]
+    if uow.teams.get_by_key(team) is None:
+        raise NotFound(f"no team {team!r}", hint="`sluice team list` shows the teams.")
+    named = {
+        str(s)
+        for exp in uow.experiments.query(team=team)
+        for s in exp.document.get("services", []) or []
+    }
+    plan.scope["services"] = sorted(named)
+    return frozenset(named)
+
+
+def _linked(uow: UnitOfWork, window: Window) -> Linked:
+    since = window.start - (window.end - window.start)  # one window of lookback
+    deployments = uow.deployments.finished_since(since)
+    incidents = uow.delivery_incidents.created_since(since)
+    changes: list[Change] = []  # change storage lands with the delivery changes work
+    return link(deployments, changes, incidents, LinkRules())
+
+
+def metrics(deps: Deps, ctx: RequestContext, query: MetricsQuery) -> dict[str, Any]:
+    """The five metrics of the scope over the window, and per bucket when asked."""
+    authorize(ctx.principal, Action.DELIVERY_READ)
+    plan = _plan(query, deps.clock.now())
+    with deps.uow(readonly=True) as uow:
+        services = _services(uow, plan)
+        linked = _linked(uow, plan.window)
+    out: dict[str, Any] = {
+        "scope": plan.scope,
+        "timezone": plan.zone.key,
+        "median": "lower" if query.lower_median else "linear",
+        **compute(
+            linked, plan.window, services=services, lower_median=query.lower_median
+        ).to_dict(),
+    }
+    if plan.bucket is not None:
+        out["bucket"] = plan.bucket.value
+        out["buckets"] = [
+            {"start": b.start.isoformat(), **b.metrics.to_dict()}
+            for b in buckets(
+                linked,
+                plan.window,
+                plan.bucket,
+                plan.zone,
+                services=services,
+                lower_median=query.lower_median,
+            )
+        ]
+    return out
+
+
+def explain_metric(
+    deps: Deps, ctx: RequestContext, metric: str, query: MetricsQuery
+) -> dict[str, Any]:
+    """One metric's figure and every fact it counts."""
+    authorize(ctx.principal, Action.DELIVERY_READ)
+    try:
+        chosen = Metric(metric)
+    except ValueError:
+        allowed = ", ".join(m.value for m in Metric)
+        raise InvalidInput(
+            f"unknown metric {metric!r}", errors=[FieldError("metric", f"one of {allowed}")]
+        ) from None
+    plan = _plan(query, deps.clock.now())
+    with deps.uow(readonly=True) as uow:
+        services = _services(uow, plan)
+        linked = _linked(uow, plan.window)
+    figures = compute(linked, plan.window, services=services, lower_median=query.lower_median)
+    key = {
+        Metric.DEPLOYMENT_FREQUENCY: "deployment_frequency",
+        Metric.LEAD_TIME: "lead_time",
+        Metric.CHANGE_FAIL_RATE: "change_fail_rate",
+        Metric.RECOVERY_TIME: "recovery_time",
+        Metric.REWORK_RATE: "rework_rate",
+    }[chosen]
+    in_scope = {d.key for d in linked.deployments if services is None or d.service in services}
+    return {
+        "metric": chosen.value,
+        "scope": plan.scope,
+        "from": plan.window.start.isoformat(),
+        "to": plan.window.end.isoformat(),
+        "figure": figures.to_dict()[key],
+        "facts": explain(linked, plan.window, chosen, services=services),
+        "incident_links": [
+            {"incident": i.incident, "deployment": i.deployment, "rule": i.rule}
+            for i in linked.incidents
+            if i.deployment in in_scope
+        ],
+        "unlinked_incidents": list(linked.unlinked_incidents),
+    }

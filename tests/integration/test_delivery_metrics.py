@@ -1,0 +1,96 @@
+"""The DORA metrics read from stored events on SQLite and PostgreSQL (issue 13 §3).
+
+The events of tests/support/delivery.py's worked history go in through the HTTP API; the
+figures come out as that module's docstring computes them by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.support.app import Harness
+from tests.support.delivery import HOUR, T0, history
+
+from sluicegate.domain.errors import InvalidInput
+from sluicegate.service.access import identity
+from sluicegate.service.context import RequestContext
+from sluicegate.service.delivery.metrics import MetricsQuery, explain_metric, metrics
+from sluicegate.service.delivery.payloads import deployment_payload, incident_payload
+
+
+def _load(h: Harness, status: int = 201) -> None:
+    deployments, _changes, incidents = history()
+    for d in deployments:
+        r = h.call("alice", "POST", "/api/v1/delivery/deployments", json=deployment_payload(d))
+        assert r.status_code == status, r.text
+    for i in incidents:
+        r = h.call("alice", "POST", "/api/v1/delivery/incidents", json=incident_payload(i))
+        assert r.status_code == status, r.text
+
+
+def _ctx(h: Harness, who: str = "erin") -> RequestContext:
+    return RequestContext(identity.authenticate(h.container.deps, h.tokens[who]))
+
+
+DAY = MetricsQuery(start=T0, end=T0 + timedelta(days=1))
+
+
+def test_stored_events_give_the_hand_computed_figures(harness: Harness) -> None:
+    _load(harness)
+    _load(harness, 200)  # a redelivery stores nothing and changes no figure
+    m = metrics(harness.container.deps, _ctx(harness), DAY)
+    assert m["scope"] == {"kind": "organisation"}
+    assert m["deployment_frequency"]["deployments"] == 5
+    assert m["change_fail_rate"] == {"numerator": 2, "denominator": 5, "value": 0.4}
+    assert m["rework_rate"]["value"] == pytest.approx(0.2)
+    assert m["recovery_time"] == {
+        "n": 2,
+        "median": 2 * HOUR,
+        "p75": 2 * HOUR,
+        "p90": 2 * HOUR,
+        "open": 0,
+    }
+    other = metrics(harness.container.deps, _ctx(harness), MetricsQuery(service="other", **_w()))
+    assert other["deployment_frequency"]["per_day"] is None  # no data, not zero
+
+
+def _w() -> dict[str, Any]:
+    return {"start": DAY.start, "end": DAY.end}
+
+
+def test_buckets_and_explanations_come_from_the_same_facts(harness: Harness) -> None:
+    _load(harness)
+    q = MetricsQuery(bucket="day", timezone="Europe/Berlin", **_w())
+    m = metrics(harness.container.deps, _ctx(harness), q)
+    assert [b["start"] for b in m["buckets"]] == ["2026-01-05", "2026-01-06"]
+    assert sum(b["deployment_frequency"]["deployments"] for b in m["buckets"]) == 5
+    e = explain_metric(harness.container.deps, _ctx(harness), "cfr", DAY)
+    assert e["figure"]["numerator"] == 2
+    assert {f["deployment"] for f in e["facts"] if f["failed"]} == {"ci/d3", "ci/d4"}
+    assert e["incident_links"] == [
+        {"incident": "pager/i1", "deployment": "ci/d3", "rule": "window"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (MetricsQuery(timezone="Mars/Olympus"), "timezone"),
+        (MetricsQuery(service="a", team="payments"), "team"),
+        (MetricsQuery(start=T0, end=T0), "to"),
+        (MetricsQuery(start=T0, end=T0 + timedelta(days=800)), "from"),
+        (MetricsQuery(bucket="hour"), "bucket"),
+    ],
+)
+def test_bad_queries_name_the_field(harness: Harness, query: MetricsQuery, field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        metrics(harness.container.deps, _ctx(harness), query)
+    assert field in {e.field for e in caught.value.errors}
+
+
+def test_an_unknown_metric_is_named(harness: Harness) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        explain_metric(harness.container.deps, _ctx(harness), "mttr", DAY)
+    assert caught.value.errors[0].field == "metric"
