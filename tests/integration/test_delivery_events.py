@@ -202,3 +202,108 @@ def test_bad_incidents_are_refused_naming_the_field_and_store_nothing(
     assert resp.status_code == 422, resp.text
     assert field in fields(resp), resp.json()
     assert harness.counts() == counts
+
+
+CHANGES = "/api/v1/delivery/changes"
+
+
+def pull(**over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": "shop/checkout#12",
+        "source": "github",
+        "kind": "pull_request",
+        "repo": "shop/checkout",
+        "authored_at": "2026-11-20T09:00:00Z",
+        "commits": [{"sha": "b1" * 20, "authored_at": "2026-11-20T08:00:00Z"}],
+        "labels": ["feature"],
+        "title": "Faster checkout",
+    }
+    return {**body, **over}
+
+
+MERGED = {
+    "merged_at": "2026-11-20T15:00:00Z",
+    "sha": "c3" * 20,
+    "merge_method": "squash",
+}
+
+
+def test_a_pull_request_grows_by_revisions_and_redelivery_is_a_no_op(harness: Harness) -> None:
+    first = harness.call("alice", "POST", CHANGES, json=pull())
+    assert first.status_code == 201, first.text
+    assert first.json()["revision"] == 1
+    assert harness.call("alice", "POST", CHANGES, json=pull()).status_code == 200
+    review = {"reviewer": "rita", "state": "approved", "submitted_at": "2026-11-20T11:00:00Z"}
+    # the review arrives in its own event, without the commits or labels: a union, not a loss
+    reviewed = harness.call(
+        "alice", "POST", CHANGES, json=pull(commits=[], labels=[], reviews=[review])
+    )
+    assert reviewed.status_code == 201, reviewed.text
+    merged = harness.call("alice", "POST", CHANGES, json=pull(**MERGED))
+    assert merged.status_code == 201, merged.text
+    body = merged.json()
+    assert body["revision"] == 3
+    assert body["reviews"] == [{**review, "submitted_at": "2026-11-20T11:00:00+00:00"}]
+    assert body["labels"] == ["feature"]
+    assert body["commits"][0]["sha"] == "b1" * 20
+    assert body["merge_method"] == "squash"
+    got = harness.call("erin", "GET", f"{CHANGES}/shop/checkout%2312", params={"source": "github"})
+    assert got.status_code == 200, got.text
+    assert got.json() == body
+    listed = harness.call("erin", "GET", CHANGES, params={"repo": "shop/checkout"})
+    assert [c["id"] for c in listed.json()["changes"]] == ["shop/checkout#12"]
+    assert "change.record" in audit_actions(harness)
+    engine = harness.container.engine
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM delivery_changes"))
+
+
+def test_a_change_that_contradicts_the_stored_one_is_a_conflict(harness: Harness) -> None:
+    assert harness.call("alice", "POST", CHANGES, json=pull(**MERGED)).status_code == 201
+    counts = harness.counts()
+    other_sha = {**MERGED, "sha": "d4" * 20}
+    later = pull(authored_at="2026-11-20T09:30:00Z")
+    for body in (pull(**other_sha), pull(repo="shop/other"), later):
+        resp = harness.call("alice", "POST", CHANGES, json=body)
+        assert resp.status_code == 409, resp.text
+        assert "shop/checkout#12" in resp.json()["detail"]
+    assert harness.counts() == counts
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"kind": "patch"}, "kind"),
+        ({"merged_at": "2026-11-19T00:00:00Z", "sha": "c3" * 20}, "merged_at"),
+        ({"merged_at": "2026-11-21T00:00:00Z"}, "sha"),
+        ({"authored_at": "2026-11-20T09:00:00"}, "authored_at"),
+        ({"commits": [{"sha": "zz", "authored_at": "2026-11-20T08:00:00Z"}]}, "commits.0.sha"),
+        ({"labels": ["a", "a"]}, "labels"),
+        ({"merge_method": "octopus"}, "merge_method"),
+        (
+            {
+                "reviews": [
+                    {"reviewer": "r", "state": "lgtm", "submitted_at": "2026-11-20T10:00:00Z"}
+                ]
+            },
+            "reviews.0.state",
+        ),
+        ({"kind": "commit"}, "sha"),
+        ({"reverts": "shop/checkout#12"}, "reverts"),
+        ({"title": "x" * 501}, "title"),
+    ],
+)
+def test_bad_changes_are_refused_naming_the_field_and_store_nothing(
+    harness: Harness, over: dict[str, Any], field: str
+) -> None:
+    counts = harness.counts()
+    resp = harness.call("alice", "POST", CHANGES, json=pull(**over))
+    assert resp.status_code == 422, resp.text
+    assert field in fields(resp), resp.json()
+    assert harness.counts() == counts
+
+
+def test_changes_need_the_delivery_roles(harness: Harness) -> None:
+    assert harness.call("erin", "POST", CHANGES, json=pull()).status_code == 403
+    assert harness.client.get(CHANGES).status_code == 401
+    assert harness.call("erin", "GET", f"{CHANGES}/nope").status_code == 404

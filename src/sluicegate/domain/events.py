@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     AUDIT_KEY_REGISTER = "audit.key-register"
     BREAKER_CLOSE = "breaker.close"
     BREAKER_OPEN = "breaker.open"
+    CHANGE_RECORD = "change.record"
     DELIVERY_INCIDENT_RECORD = "delivery-incident.record"
     DEPLOYMENT_RECORD = "deployment.record"
     EVIDENCE_ADD = "evidence.add"
@@ -105,6 +106,7 @@ class EventType(StrEnum):
     AUDIT_KEY_REGISTERED = "audit.key-registered"
     BREAKER_CLOSED = "breaker.closed"
     BREAKER_OPENED = "breaker.opened"
+    CHANGE_RECORDED = "change.recorded"
     DELIVERY_INCIDENT_RECORDED = "delivery-incident.recorded"
     DEPLOYMENT_RECORDED = "deployment.recorded"
     EVIDENCE_ADDED = "evidence.added"
@@ -170,6 +172,7 @@ NOTIFIED_BY_RECORD: Mapping[AuditAction, EventType] = {
     _A.AUDIT_KEY_REGISTER: _E.AUDIT_KEY_REGISTERED,
     _A.BREAKER_CLOSE: _E.BREAKER_CLOSED,
     _A.BREAKER_OPEN: _E.BREAKER_OPENED,
+    _A.CHANGE_RECORD: _E.CHANGE_RECORDED,
     _A.DELIVERY_INCIDENT_RECORD: _E.DELIVERY_INCIDENT_RECORDED,
     _A.DEPLOYMENT_RECORD: _E.DEPLOYMENT_RECORDED,
     _A.EVIDENCE_ADD: _E.EVIDENCE_ADDED,

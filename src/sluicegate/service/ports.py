@@ -21,7 +21,11 @@ if TYPE_CHECKING:
         UserRepository,
     )
     from sluicegate.service.audit.ports import AuditRepository
-    from sluicegate.service.delivery.ports import DeploymentRepository, IncidentEventRepository
+    from sluicegate.service.delivery.ports import (
+        ChangeRepository,
+        DeploymentRepository,
+        IncidentEventRepository,
+    )
     from sluicegate.service.experiments.ports import ApprovalRepository, ExperimentRepository
     from sluicegate.service.flags.ports import FlagRepository
     from sluicegate.service.gates.ports import GateRepository
@@ -90,6 +94,7 @@ class UnitOfWork(Protocol):
     incidents: IncidentRepository
     leases: LeaseRepository
     deployments: DeploymentRepository
+    changes: ChangeRepository
     delivery_incidents: IncidentEventRepository
 
     def __enter__(self) -> Self: ...

@@ -1,13 +1,13 @@
-"""Delivery events: append-only revision tables and their repositories (ADR 0019).
+"""Deployments, changes and incidents: append-only revision tables and repositories (ADR 0019).
 
 Each report that changes an event adds a row ``(source, id, revision)``; rows are never updated
-or deleted (migration 0011 adds triggers that refuse it). The latest revision is the event.
+or deleted (migrations 0011 and 0012 add triggers that refuse it). The latest revision is the event.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,14 @@ from sqlalchemy import (
 )
 
 from sluicegate.adapters.db.schema import UTCDateTime, metadata
+from sluicegate.domain.delivery.changes import (
+    Change,
+    ChangeKind,
+    Commit,
+    MergeMethod,
+    Review,
+    ReviewState,
+)
 from sluicegate.domain.delivery.records import (
     Deployment,
     DeploymentKind,
@@ -39,8 +47,10 @@ from sluicegate.domain.delivery.records import (
 from sluicegate.service.delivery.ports import Stored
 
 __all__ = [
+    "SqlChanges",
     "SqlDeliveryIncidents",
     "SqlDeployments",
+    "delivery_changes",
     "delivery_deployments",
     "delivery_incidents",
 ]
@@ -244,3 +254,132 @@ class SqlDeliveryIncidents:
         t = delivery_incidents
         stmt = _latest_rows(t).where(t.c.created_at >= at).order_by(t.c.source, t.c.id)
         return [_incident(row).event for row in self._conn.execute(stmt)]
+
+
+delivery_changes = Table(
+    "delivery_changes",
+    metadata,
+    Column("source", String(64), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("repo", String(200), nullable=False),
+    Column("sha", String(64), nullable=True),
+    Column("authored_at", UTCDateTime(), nullable=False),
+    Column("merged_at", UTCDateTime(), nullable=True),
+    Column("landed_at", UTCDateTime(), nullable=False),  # merged_at, else authored_at
+    Column("merge_method", String(16), nullable=True),
+    Column("reverts", String(200), nullable=True),
+    Column("title", Text, nullable=True),
+    Column("details", Text, nullable=False),  # JSON {commits, reviews, labels}
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    PrimaryKeyConstraint("source", "id", "revision"),
+    Index("ix_delivery_changes_landed_at", "landed_at"),
+    Index("ix_delivery_changes_sha", "sha"),
+)
+
+
+def _change(row: Row[Any]) -> Stored[Change]:
+    details = json.loads(row.details)
+    event = Change(
+        source=row.source,
+        id=row.id,
+        kind=ChangeKind(row.kind),
+        repo=row.repo,
+        authored_at=row.authored_at,
+        sha=row.sha,
+        merged_at=row.merged_at,
+        merge_method=None if row.merge_method is None else MergeMethod(row.merge_method),
+        commits=tuple(
+            Commit(c["sha"], datetime.fromisoformat(c["authored_at"])) for c in details["commits"]
+        ),
+        reviews=tuple(
+            Review(r["reviewer"], ReviewState(r["state"]), datetime.fromisoformat(r["at"]))
+            for r in details["reviews"]
+        ),
+        labels=tuple(details["labels"]),
+        reverts=row.reverts,
+        title=row.title,
+    )
+    return Stored(event, row.revision, row.recorded_at, row.recorded_by)
+
+
+def _details(c: Change) -> str:
+    return json.dumps(
+        {
+            "commits": [
+                {"sha": x.sha, "authored_at": x.authored_at.isoformat()} for x in c.commits
+            ],
+            "reviews": [
+                {"reviewer": r.reviewer, "state": r.state.value, "at": r.submitted_at.isoformat()}
+                for r in c.reviews
+            ],
+            "labels": list(c.labels),
+        },
+        separators=(",", ":"),
+    )
+
+
+#: Shas per ``IN (...)`` query: well under SQLite's and PostgreSQL's parameter limits.
+_SHA_CHUNK = 500
+
+
+class SqlChanges:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def history(self, source: str, event_id: str) -> list[Stored[Change]]:
+        t = delivery_changes
+        stmt = select(t).where(t.c.source == source, t.c.id == event_id).order_by(t.c.revision)
+        return [_change(row) for row in self._conn.execute(stmt)]
+
+    def append(self, stored: Stored[Change]) -> None:
+        c = stored.event
+        self._conn.execute(
+            insert(delivery_changes).values(
+                source=c.source,
+                id=c.id,
+                revision=stored.revision,
+                kind=c.kind.value,
+                repo=c.repo,
+                sha=c.sha,
+                authored_at=c.authored_at,
+                merged_at=c.merged_at,
+                landed_at=c.landed_at,
+                merge_method=None if c.merge_method is None else c.merge_method.value,
+                reverts=c.reverts,
+                title=c.title,
+                details=_details(c),
+                recorded_at=stored.recorded_at,
+                recorded_by=stored.recorded_by,
+            )
+        )
+
+    def latest(
+        self, *, repo: str | None = None, source: str | None = None, limit: int
+    ) -> Sequence[Stored[Change]]:
+        t = delivery_changes
+        stmt = _latest_rows(t)
+        if repo is not None:
+            stmt = stmt.where(t.c.repo == repo)
+        if source is not None:
+            stmt = stmt.where(t.c.source == source)
+        stmt = stmt.order_by(t.c.landed_at.desc(), t.c.source, t.c.id).limit(limit)
+        return [_change(row) for row in self._conn.execute(stmt)]
+
+    def landed_since(self, at: datetime) -> Sequence[Change]:
+        t = delivery_changes
+        stmt = _latest_rows(t).where(t.c.landed_at >= at).order_by(t.c.source, t.c.id)
+        return [_change(row).event for row in self._conn.execute(stmt)]
+
+    def with_shas(self, shas: Collection[str]) -> Sequence[Change]:
+        t = delivery_changes
+        wanted = sorted(set(shas))
+        found: dict[tuple[str, str], Change] = {}
+        for i in range(0, len(wanted), _SHA_CHUNK):
+            stmt = _latest_rows(t).where(t.c.sha.in_(wanted[i : i + _SHA_CHUNK]))
+            for row in self._conn.execute(stmt):
+                change = _change(row).event
+                found[(change.source, change.id)] = change
+        return [found[k] for k in sorted(found)]

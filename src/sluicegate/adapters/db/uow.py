@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sluicegate.adapters.db.access import SqlJit, SqlTeams, SqlTokens, SqlUsers
 from sluicegate.adapters.db.audit import SqlAuditRepository
-from sluicegate.adapters.db.delivery import SqlDeliveryIncidents, SqlDeployments
+from sluicegate.adapters.db.delivery import SqlChanges, SqlDeliveryIncidents, SqlDeployments
 from sluicegate.adapters.db.experiments import SqlApprovals, SqlExperiments
 from sluicegate.adapters.db.flags import SqlFlags
 from sluicegate.adapters.db.gates import SqlGates
@@ -33,7 +33,11 @@ from sluicegate.service.access.ports import (
     UserRepository,
 )
 from sluicegate.service.audit.ports import AuditRepository
-from sluicegate.service.delivery.ports import DeploymentRepository, IncidentEventRepository
+from sluicegate.service.delivery.ports import (
+    ChangeRepository,
+    DeploymentRepository,
+    IncidentEventRepository,
+)
 from sluicegate.service.experiments.ports import ApprovalRepository, ExperimentRepository
 from sluicegate.service.flags.ports import FlagRepository
 from sluicegate.service.gates.ports import GateRepository
@@ -70,6 +74,7 @@ class SqlUnitOfWork:
     incidents: IncidentRepository
     leases: LeaseRepository
     deployments: DeploymentRepository
+    changes: ChangeRepository
     delivery_incidents: IncidentEventRepository
 
     def __init__(
@@ -121,6 +126,7 @@ class SqlUnitOfWork:
         self.leases = SqlLeases(conn)
         self.metric_samples = SqlMetricSamples(conn)
         self.deployments = SqlDeployments(conn)
+        self.changes = SqlChanges(conn)
         self.delivery_incidents = SqlDeliveryIncidents(conn)
         return self
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize
+from sluicegate.domain.delivery.changes import Change, change_step, check_change
 from sluicegate.domain.delivery.records import (
     Deployment,
     Incident,
@@ -26,11 +27,21 @@ from sluicegate.domain.errors import FieldError, InvalidInput, NotFound, StateCo
 from sluicegate.domain.events import AuditAction
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.delivery.payloads import deployment_payload, incident_payload
+from sluicegate.service.delivery.payloads import (
+    change_payload,
+    deployment_payload,
+    incident_payload,
+)
 from sluicegate.service.delivery.ports import Stored
-from sluicegate.service.delivery.queries import deployment_view, incident_view
+from sluicegate.service.delivery.queries import change_view, deployment_view, incident_view
 
-__all__ = ["Recorded", "record_deployment", "record_incident", "update_incident"]
+__all__ = [
+    "Recorded",
+    "record_change",
+    "record_deployment",
+    "record_incident",
+    "update_incident",
+]
 
 #: (the stored record's view, whether this call stored a new revision)
 Recorded = tuple[dict[str, Any], bool]
@@ -161,3 +172,44 @@ def update_incident(
             raise InvalidInput("the incident's times are out of order", errors=errors)
         stored = _append_incident(deps, ctx, event, history, uow)
     return incident_view(stored), True
+
+
+def record_change(deps: Deps, ctx: RequestContext, event: Change) -> Recorded:
+    """Record a commit or pull request, or merge a new report of one into it (``change_step``).
+
+    Reports of one pull request arrive in parts and in any order (opened, reviewed, labelled,
+    merged); each one that adds something is a new revision holding the union.
+    """
+    authorize(ctx.principal, Action.DELIVERY_WRITE)
+    errors = check_change(event)
+    if errors:
+        raise InvalidInput(f"the change is invalid: {len(errors)} problem(s)", errors=errors)
+    with deps.uow() as uow:
+        history = uow.changes.history(event.source, event.id)
+        before = None
+        to_store = event
+        if history:
+            step, to_store = change_step([s.event for s in history], event)
+            if step is Step.SAME:
+                return change_view(history[-1]), False
+            if step is Step.CONFLICT:
+                raise StateConflict(
+                    f"change {event.id!r} from source {event.source!r} is already recorded "
+                    "with different facts",
+                    hint="A later report may add reviews, labels, commits and the merge; the "
+                    "repo, kind, authored_at, reverts and a recorded merge cannot change.",
+                )
+            before = change_payload(history[-1].event)
+        stored = Stored(to_store, len(history) + 1, deps.clock.now(), ctx.actor)
+        uow.changes.append(stored)
+        record(
+            deps,
+            uow,
+            ctx,
+            AuditAction.CHANGE_RECORD,
+            "change",
+            f"{event.source}/{event.id}",
+            before=before,
+            after=change_payload(to_store),
+        )
+    return change_view(stored), True

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sluicegate.domain.delivery.changes import Change
 from sluicegate.domain.delivery.records import Deployment, Incident
 
-__all__ = ["deployment_payload", "incident_payload"]
+__all__ = ["change_payload", "deployment_payload", "incident_payload"]
 
 
 def _ts(value: Any) -> str | None:
@@ -42,4 +43,25 @@ def incident_payload(i: Incident) -> dict[str, Any]:
         "caused_by_deployment": i.caused_by_deployment,
         "root_cause_sha": i.root_cause_sha,
         "change_induced": i.change_induced,
+    }
+
+
+def change_payload(c: Change) -> dict[str, Any]:
+    return {
+        "source": c.source,
+        "id": c.id,
+        "kind": c.kind.value,
+        "repo": c.repo,
+        "sha": c.sha,
+        "authored_at": _ts(c.authored_at),
+        "merged_at": _ts(c.merged_at),
+        "merge_method": None if c.merge_method is None else c.merge_method.value,
+        "commits": [{"sha": x.sha, "authored_at": _ts(x.authored_at)} for x in c.commits],
+        "reviews": [
+            {"reviewer": r.reviewer, "state": r.state.value, "submitted_at": _ts(r.submitted_at)}
+            for r in c.reviews
+        ],
+        "labels": list(c.labels),
+        "reverts": c.reverts,
+        "title": c.title,
     }

@@ -1,21 +1,23 @@
-"""Delivery's records and repository Protocols: deployments and incidents, append-only."""
+"""Delivery's records and repository Protocols: deployments, changes and incidents, append-only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
+from sluicegate.domain.delivery.changes import Change
 from sluicegate.domain.delivery.records import Deployment, Incident
 
 __all__ = [
+    "ChangeRepository",
     "DeploymentRepository",
     "IncidentEventRepository",
     "Stored",
 ]
 
-T = TypeVar("T", Deployment, Incident)
+T = TypeVar("T", Deployment, Change, Incident)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,4 +54,19 @@ class IncidentEventRepository(Protocol):
     ) -> Sequence[Stored[Incident]]: ...
     def created_since(self, at: datetime) -> Sequence[Incident]:
         """The latest revision of every incident opened at or after ``at``."""
+        ...
+
+
+class ChangeRepository(Protocol):
+    def history(self, source: str, event_id: str) -> list[Stored[Change]]: ...
+    def append(self, stored: Stored[Change]) -> None: ...
+    def latest(
+        self, *, repo: str | None = None, source: str | None = None, limit: int
+    ) -> Sequence[Stored[Change]]: ...
+    def landed_since(self, at: datetime) -> Sequence[Change]:
+        """The latest revision of every change that landed at or after ``at``."""
+        ...
+
+    def with_shas(self, shas: Collection[str]) -> Sequence[Change]:
+        """The latest revision of every change whose own sha is one of ``shas``."""
         ...

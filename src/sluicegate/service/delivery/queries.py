@@ -5,18 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from sluicegate.domain.access.identity import Action, authorize
+from sluicegate.domain.delivery.changes import Change
 from sluicegate.domain.delivery.records import Deployment, Incident
 from sluicegate.domain.errors import NotFound
 from sluicegate.service.context import Deps, RequestContext
-from sluicegate.service.delivery.payloads import deployment_payload, incident_payload
+from sluicegate.service.delivery.payloads import (
+    change_payload,
+    deployment_payload,
+    incident_payload,
+)
 from sluicegate.service.delivery.ports import Stored
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
+    "change_view",
     "deployment_view",
+    "get_change",
     "get_deployment",
     "get_incident",
     "incident_view",
+    "list_changes",
     "list_deployments",
     "list_incidents",
 ]
@@ -89,3 +97,31 @@ def list_incidents(
     with deps.uow(readonly=True) as uow:
         found = uow.delivery_incidents.latest(service=service, source=source, limit=limit)
     return [incident_view(s) for s in found]
+
+
+def change_view(stored: Stored[Change]) -> dict[str, Any]:
+    return {**change_payload(stored.event), **_meta(stored)}
+
+
+def get_change(deps: Deps, ctx: RequestContext, source: str, event_id: str) -> dict[str, Any]:
+    authorize(ctx.principal, Action.DELIVERY_READ)
+    with deps.uow(readonly=True) as uow:
+        history = uow.changes.history(source, event_id)
+    if not history:
+        raise NotFound(f"no change {event_id!r} from source {source!r}")
+    return change_view(history[-1])
+
+
+def list_changes(
+    deps: Deps,
+    ctx: RequestContext,
+    *,
+    repo: str | None = None,
+    source: str | None = None,
+    limit: int = DEFAULT_LIST_LIMIT,
+) -> list[dict[str, Any]]:
+    """The latest revision of each change, the latest landed first."""
+    authorize(ctx.principal, Action.DELIVERY_READ)
+    with deps.uow(readonly=True) as uow:
+        found = uow.changes.latest(repo=repo, source=source, limit=limit)
+    return [change_view(s) for s in found]
