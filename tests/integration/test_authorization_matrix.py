@@ -216,6 +216,25 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
     (Action.METRICS_READ, "GET", "/api/v1/metrics", {"params": {"experiment": "seeded"}}),
     (Action.DELIVERY_READ, "GET", "/api/v1/delivery/deployments", {}),
     (Action.DELIVERY_READ, "GET", "/api/v1/delivery/incidents", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/changes", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/changes/none", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/metrics", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/metrics/cfr/explain", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/delivery/kpis", {}),
+    (
+        Action.DELIVERY_WRITE,
+        "POST",
+        "/api/v1/delivery/changes",
+        {
+            "json": {
+                "id": "a1b2c3d",
+                "kind": "commit",
+                "repo": "shop/checkout",
+                "sha": "a1b2c3d",
+                "authored_at": "2026-11-21T09:00:00Z",
+            }
+        },
+    ),
     (
         Action.DELIVERY_WRITE,
         "POST",

@@ -133,6 +133,12 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/delivery/incidents"): "incident list",
     ("GET", "/api/v1/delivery/incidents/{incident_id}"): "incident show",
     ("POST", "/api/v1/delivery/incidents/{incident_id}/updates"): "incident resolve",
+    ("POST", "/api/v1/delivery/changes"): "change record",
+    ("GET", "/api/v1/delivery/changes"): "change list",
+    ("GET", "/api/v1/delivery/changes/{change_id}"): "change show",
+    ("GET", "/api/v1/delivery/metrics"): "dora show",
+    ("GET", "/api/v1/delivery/metrics/{metric}/explain"): "dora explain",
+    ("GET", "/api/v1/delivery/kpis"): "kpi show",
 }
 
 #: Operations with no command on purpose, and why.

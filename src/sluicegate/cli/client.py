@@ -187,6 +187,10 @@ class Client:
         self._http.close()
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.send(method, path, **kwargs)[1]
+
+    def send(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        """``request``, with the status code (201 stored, 200 already stored, ...)."""
         try:
             response = self._http.request(method, path, **kwargs)
         except TransportError as exc:
@@ -198,8 +202,8 @@ class Client:
         if response.status_code >= 400:
             raise _problem(response)
         if response.headers.get("content-type", "").startswith("application/json"):
-            return response.json()
-        return response.text
+            return response.status_code, response.json()
+        return response.status_code, response.text
 
     def stream_lines(self, path: str) -> Iterator[str]:
         try:

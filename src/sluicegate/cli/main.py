@@ -109,11 +109,31 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "Metric samples pushed for rollout analysis (docs/metrics.md).",
     ),
-    "deploy": ("delivery", "deploy_app", "Deployments reported by CI (docs/delivery.md)."),
+    "deploy": ("delivery.events", "deploy_app", "Deployments reported by CI (docs/delivery.md)."),
     "incident": (
-        "delivery",
+        "delivery.events",
         "incident_app",
         "Incidents: open, acknowledge, resolve (docs/delivery.md).",
+    ),
+    "change": (
+        "delivery.events",
+        "change_app",
+        "Commits and pull requests, for lead time and rework (docs/delivery.md).",
+    ),
+    "delivery": (
+        "delivery.importer",
+        "delivery_app",
+        "Backfill delivery events from a JSONL or CSV export (docs/delivery.md).",
+    ),
+    "dora": (
+        "delivery.metrics",
+        "dora_app",
+        "The five DORA metrics, each with the facts behind it (docs/delivery-metrics.md).",
+    ),
+    "kpi": (
+        "delivery.metrics",
+        "kpi_app",
+        "Innovation KPIs beside delivery (docs/delivery-metrics.md).",
     ),
     "judge": (
         "rollouts.judge",

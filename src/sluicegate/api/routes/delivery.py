@@ -1,4 +1,4 @@
-"""Delivery events in: ``/api/v1/delivery/deployments`` and ``/api/v1/delivery/incidents``.
+"""Delivery events in, metrics out: ``/api/v1/delivery/...``.
 
 A new event or a legal progress answers 201; a redelivery answers 200 with the stored record; a
 contradicting body under a known ``(source, id)`` answers 409 (ADR 0019, docs/delivery.md).
@@ -7,20 +7,33 @@ The prefix is ``/delivery`` because ``GET /api/v1/incidents`` already lists roll
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sluicegate.api.deps import Ctx, ServiceDeps
 from sluicegate.api.schemas.delivery import (
+    ChangeList,
+    ChangeView,
     DeliveryIncidentList,
     DeliveryIncidentView,
+    DeliveryKpisView,
+    DeliveryMetricsView,
     DeploymentList,
     DeploymentView,
+    MetricExplanationView,
 )
 from sluicegate.api.schemas.numbers import JsonAwareDatetime, JsonBool
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
+from sluicegate.domain.delivery.changes import (
+    Change,
+    ChangeKind,
+    Commit,
+    MergeMethod,
+    Review,
+    ReviewState,
+)
 from sluicegate.domain.delivery.records import (
     Deployment,
     DeploymentKind,
@@ -44,8 +57,13 @@ Environment = Annotated[str, StringConstraints(min_length=1, max_length=64, patt
 Sha = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{7,64}$")]
 Severity = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
 ExperimentKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=_PRINTABLE)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_PRINTABLE)]
 MAX_REVISIONS = 100
 MAX_SERVICES = 100
+MAX_COMMITS = 1000
+MAX_REVIEWS = 200
+MAX_LABELS = 50
 
 
 class RevisionBody(BaseModel):
@@ -111,6 +129,61 @@ class IncidentBody(BaseModel):
             caused_by_deployment=self.caused_by_deployment,
             root_cause_sha=None if self.root_cause_sha is None else self.root_cause_sha.lower(),
             change_induced=self.change_induced,
+        )
+
+
+class CommitBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sha: Sha
+    authored_at: JsonAwareDatetime
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewer: Name
+    state: ReviewState
+    submitted_at: JsonAwareDatetime
+
+
+class ChangeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: EventId = Field(description="A commit's sha, or a pull request's ``<repo>#<number>``.")
+    source: Source = Field("api", description="Where the event comes from; ids are per source.")
+    kind: ChangeKind
+    repo: Name
+    authored_at: JsonAwareDatetime = Field(
+        description="A commit's author time, or when a pull request was opened."
+    )
+    sha: Sha | None = Field(
+        None, description="A commit's sha, or the commit a merged pull request landed."
+    )
+    merged_at: JsonAwareDatetime | None = None
+    merge_method: MergeMethod | None = None
+    commits: Annotated[list[CommitBody], Field(max_length=MAX_COMMITS)] = Field(
+        default_factory=list, description="A pull request's original commits."
+    )
+    reviews: Annotated[list[ReviewBody], Field(max_length=MAX_REVIEWS)] = Field(
+        default_factory=list
+    )
+    labels: Annotated[list[Label], Field(max_length=MAX_LABELS)] = Field(default_factory=list)
+    reverts: EventId | None = Field(None, description="The sha or change id this one reverts.")
+    title: Title | None = None
+
+    def event(self) -> Change:
+        return Change(
+            source=self.source,
+            id=self.id,
+            kind=self.kind,
+            repo=self.repo,
+            authored_at=self.authored_at,
+            sha=None if self.sha is None else self.sha.lower(),
+            merged_at=self.merged_at,
+            merge_method=self.merge_method,
+            commits=tuple(Commit(c.sha.lower(), c.authored_at) for c in self.commits),
+            reviews=tuple(Review(r.reviewer, r.state, r.submitted_at) for r in self.reviews),
+            labels=tuple(self.labels),
+            reverts=self.reverts,
+            title=self.title,
         )
 
 
@@ -255,3 +328,125 @@ def update_incident(
         resolved_at=body.resolved_at,
     )
     return _answer(response, recorded)
+
+
+@router.post(
+    "/delivery/changes",
+    summary="Record a commit or pull request (idempotent; later reports add to it)",
+    response_model=ChangeView,
+    status_code=201,
+    responses={
+        **problem_responses(*WRITE),
+        200: {"model": ChangeView, "description": "Nothing new: the stored change"},
+    },
+)
+def record_change(
+    body: ChangeBody, response: Response, deps: ServiceDeps, ctx: Ctx
+) -> dict[str, Any]:
+    return _answer(response, svc.record_change(deps, ctx, body.event()))
+
+
+@router.get(
+    "/delivery/changes",
+    summary="List changes (the latest revision of each, the latest landed first)",
+    response_model=ChangeList,
+    responses=problem_responses(*READ),
+)
+def list_changes(
+    deps: ServiceDeps,
+    ctx: Ctx,
+    repo: Annotated[Name | None, Query()] = None,
+    source: Annotated[Source | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = svc.DEFAULT_LIST_LIMIT,
+) -> dict[str, Any]:
+    found = svc.list_changes(deps, ctx, repo=repo, source=source, limit=limit)
+    return {"changes": found, "count": len(found)}
+
+
+@router.get(
+    "/delivery/changes/{change_id:path}",
+    summary="One change (a pull request's id holds a slash and a #: escape the #)",
+    response_model=ChangeView,
+    responses=problem_responses(*READ),
+)
+def get_change(
+    change_id: EventId,
+    deps: ServiceDeps,
+    ctx: Ctx,
+    source: Annotated[Source, Query()] = "api",
+) -> dict[str, Any]:
+    return svc.get_change(deps, ctx, source, change_id)
+
+
+Zone = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")]
+Team = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_PRINTABLE)]
+Bucket = Literal["day", "week", "month"]
+MetricName = Literal["deployment-frequency", "lead-time", "cfr", "recovery-time", "rework-rate"]
+
+
+def _query(
+    service: Annotated[Name | None, Query(description="One service")] = None,
+    team: Annotated[Team | None, Query(description="The services a team's experiments name")] = (
+        None
+    ),
+    start: Annotated[
+        JsonAwareDatetime | None, Query(alias="from", description="Default: 90 days before to")
+    ] = None,
+    end: Annotated[JsonAwareDatetime | None, Query(alias="to", description="Default: now")] = None,
+    bucket: Annotated[Bucket | None, Query(description="Also per day, week or month")] = None,
+    timezone: Annotated[Zone, Query(description="IANA zone of the buckets")] = "UTC",
+    median: Annotated[
+        Literal["linear", "lower"], Query(description="lower: DevLake's reading")
+    ] = "linear",
+) -> svc.MetricsQuery:
+    return svc.MetricsQuery(
+        service=service,
+        team=team,
+        start=start,
+        end=end,
+        bucket=bucket,
+        timezone=timezone,
+        lower_median=median == "lower",
+    )
+
+
+MetricsParams = Annotated[svc.MetricsQuery, Depends(_query)]
+
+
+@router.get(
+    "/delivery/metrics",
+    summary="The five DORA metrics of a service, a team or everything",
+    response_model=DeliveryMetricsView,
+    responses=problem_responses(*READ),
+)
+def delivery_metrics(query: MetricsParams, deps: ServiceDeps, ctx: Ctx) -> dict[str, Any]:
+    return svc.dora_metrics(deps, ctx, query)
+
+
+@router.get(
+    "/delivery/metrics/{metric}/explain",
+    summary="One metric's figure and every fact it counts",
+    response_model=MetricExplanationView,
+    responses=problem_responses(*READ),
+)
+def explain_metric(
+    metric: MetricName, query: MetricsParams, deps: ServiceDeps, ctx: Ctx
+) -> dict[str, Any]:
+    return svc.explain_metric(deps, ctx, metric, query)
+
+
+@router.get(
+    "/delivery/kpis",
+    summary="Innovation KPIs: the portfolio beside the delivery it produces",
+    response_model=DeliveryKpisView,
+    responses=problem_responses(*READ),
+)
+def delivery_kpis(
+    query: MetricsParams,
+    deps: ServiceDeps,
+    ctx: Ctx,
+    target: Annotated[
+        float, Query(ge=0, le=1, description="Innovation bandwidth target per team")
+    ] = 0.15,
+) -> dict[str, Any]:
+    return svc.delivery_kpis(deps, ctx, query, bandwidth_target=target)

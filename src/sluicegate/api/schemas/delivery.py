@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from sluicegate.api.schemas import Schema
 
 __all__ = [
+    "ChangeList",
+    "ChangeView",
     "DeliveryIncidentList",
     "DeliveryIncidentView",
+    "DeliveryKpisView",
+    "DeliveryMetricsView",
     "DeploymentList",
     "DeploymentView",
+    "MetricExplanationView",
     "RevisionView",
 ]
 
@@ -62,3 +69,81 @@ class DeploymentList(Schema):
 class DeliveryIncidentList(Schema):
     incidents: list[DeliveryIncidentView] = Field(description="Newest first")
     count: int
+
+
+class CommitView(Schema):
+    sha: str
+    authored_at: str
+
+
+class ReviewView(Schema):
+    reviewer: str
+    state: str
+    submitted_at: str
+
+
+class ChangeView(_Stored):
+    source: str
+    id: str
+    kind: str
+    repo: str
+    sha: str | None
+    authored_at: str
+    merged_at: str | None
+    merge_method: str | None
+    commits: list[CommitView]
+    reviews: list[ReviewView]
+    labels: list[str]
+    reverts: str | None
+    title: str | None
+
+
+class ChangeList(Schema):
+    changes: list[ChangeView] = Field(description="The latest landed first")
+    count: int
+
+
+class DeliveryMetricsView(Schema):
+    """The five DORA metrics (docs/delivery-metrics.md); figures are ``null`` without data."""
+
+    scope: dict[str, Any] = Field(description="organisation, a service, or a team's services")
+    timezone: str
+    median: str = Field(description="linear (default) or lower (DevLake's reading)")
+    from_: str = Field(alias="from")
+    to: str
+    deployment_frequency: dict[str, Any]
+    lead_time: dict[str, Any] = Field(description="Seconds: n, median, p75, p90")
+    lead_time_phases: dict[str, dict[str, Any]] = Field(
+        description="coding, pickup, review, deploy: seconds, as lead_time"
+    )
+    change_fail_rate: dict[str, Any]
+    recovery_time: dict[str, Any] = Field(description="Seconds: n, median, p75, p90")
+    rework_rate: dict[str, Any]
+    bucket: str | None = None
+    buckets: list[dict[str, Any]] | None = None
+
+
+class MetricExplanationView(Schema):
+    metric: str
+    scope: dict[str, Any]
+    from_: str = Field(alias="from")
+    to: str
+    figure: dict[str, Any]
+    facts: list[dict[str, Any]] = Field(description="Every fact the figure counts")
+    incident_links: list[dict[str, Any]]
+    unlinked_incidents: list[str]
+
+
+class DeliveryKpisView(Schema):
+    scope: dict[str, Any]
+    from_: str = Field(alias="from")
+    to: str
+    experiments_by_state: dict[str, int]
+    experiments_by_team: dict[str, dict[str, int]]
+    time_to_approval: dict[str, Any]
+    time_to_general_availability: dict[str, Any]
+    category_share_of_experiments: dict[str, Any]
+    category_share_of_deployments: dict[str, Any]
+    innovation_bandwidth: dict[str, Any]
+    budget_committed: dict[str, float]
+    not_computed: dict[str, str]

@@ -1,4 +1,5 @@
-"""``sluice deploy ...`` and ``sluice incident ...``: report delivery events from any CI.
+"""``sluice deploy ...``, ``sluice change ...`` and ``sluice incident ...``: report delivery
+events from any CI.
 
 Both are idempotent by ``(source, id)``: running a command again with the same values changes
 nothing (docs/delivery.md).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -16,9 +18,13 @@ from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err, table
 
-__all__ = ["deploy_app", "incident_app"]
+__all__ = ["change_app", "deploy_app", "incident_app"]
 
 deploy_app = new_app(help="Deployments reported by CI (docs/delivery.md).", no_args_is_help=True)
+change_app = new_app(
+    help="Commits and pull requests, for lead time and rework (docs/delivery.md).",
+    no_args_is_help=True,
+)
 incident_app = new_app(
     help="Incidents: open, acknowledge, resolve (docs/delivery.md).", no_args_is_help=True
 )
@@ -286,3 +292,123 @@ def show_incident(
         return
     rows = [(k, str(v)) for k, v in found.items()]
     table(f"Incident {incident_id}", ["field", "value"], rows)
+
+
+def _timed(option: str, value: str) -> tuple[str, str]:
+    head, sep, at = value.rpartition("@")
+    if not sep or not head or not at:
+        raise CliError(f"{option} {value!r}: write NAME@ISO-TIME", ExitCode.USAGE)
+    return head, at
+
+
+def _review(value: str) -> dict[str, str]:
+    who_state, at = _timed("--review", value)
+    reviewer, sep, state = who_state.partition(":")
+    if not sep or not reviewer or not state:
+        raise CliError(f"--review {value!r}: write REVIEWER:STATE@ISO-TIME", ExitCode.USAGE)
+    return {"reviewer": reviewer, "state": state, "submitted_at": at}
+
+
+@change_app.command("record")
+def record_change(
+    change_id: Annotated[
+        str, typer.Argument(help="A commit's sha, or a pull request's REPO#NUMBER.")
+    ],
+    repo: Annotated[str, typer.Option(help="The repository (owner/name).")],
+    kind: Annotated[str, typer.Option(help="commit | pull_request.")] = "commit",
+    authored_at: Annotated[
+        str | None,
+        typer.Option(help="A commit's author time or a PR's opening, ISO (default: now)."),
+    ] = None,
+    sha: Annotated[
+        str | None,
+        typer.Option(help="The commit's sha (default: the id for a commit), or a PR's landed one."),
+    ] = None,
+    merged_at: Annotated[str | None, typer.Option(help="When it reached the branch.")] = None,
+    merge_method: Annotated[
+        str | None, typer.Option(help="merge | squash | rebase | fast_forward.")
+    ] = None,
+    commit: Annotated[
+        list[str] | None, typer.Option(help="A PR's original commit, SHA@ISO-TIME; repeat.")
+    ] = None,
+    review: Annotated[
+        list[str] | None,
+        typer.Option(help="REVIEWER:STATE@ISO-TIME (approved, changes_requested, commented)."),
+    ] = None,
+    label: Annotated[list[str] | None, typer.Option(help="A label; repeat.")] = None,
+    reverts: Annotated[str | None, typer.Option(help="The sha or change id it reverts.")] = None,
+    title: Annotated[str | None, typer.Option(help="A title, for people.")] = None,
+    source: SourceOpt = "api",
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a commit or pull request; a later call may add reviews, labels and the merge."""
+    body: dict[str, Any] = {
+        "id": change_id,
+        "source": source,
+        "kind": kind,
+        "repo": repo,
+        "authored_at": authored_at or _now(),
+        "labels": label or [],
+    }
+    if sha is None and kind == "commit":
+        sha = change_id
+    optional = {
+        "sha": sha,
+        "merged_at": merged_at,
+        "merge_method": merge_method,
+        "reverts": reverts,
+        "title": title,
+    }
+    body.update({k: v for k, v in optional.items() if v is not None})
+    with client_session(as_json) as client:
+        body["commits"] = [
+            {"sha": c, "authored_at": at} for c, at in (_timed("--commit", v) for v in commit or [])
+        ]
+        body["reviews"] = [_review(r) for r in review or []]
+        result = client.request("POST", "/api/v1/delivery/changes", json=body)
+    if as_json:
+        emit_json(result)
+    else:
+        _said(result, "change")
+
+
+@change_app.command("list")
+def list_changes(
+    repo: Annotated[str | None, typer.Option(help="Only this repository.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (1-1000).")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Changes, the latest landed first."""
+    params = {"repo": repo, "source": source}
+    params = {k: v for k, v in params.items() if v is not None}
+    with client_session(as_json) as client:
+        found = client.request("GET", "/api/v1/delivery/changes", params={**params, "limit": limit})
+    if as_json:
+        emit_json(found)
+        return
+    rows = [
+        (c["id"], c["kind"], c["repo"], c["merged_at"] or c["authored_at"], c["title"] or "")
+        for c in found["changes"]
+    ]
+    table("Changes", ["id", "kind", "repo", "landed", "title"], rows)
+
+
+@change_app.command("show")
+def show_change(
+    change_id: Annotated[str, typer.Argument(help="The change's id in its source.")],
+    source: SourceOpt = "api",
+    as_json: JsonOpt = False,
+) -> None:
+    """One change."""
+    with client_session(as_json) as client:
+        found = client.request(
+            "GET",
+            f"/api/v1/delivery/changes/{quote(change_id, safe='/')}",
+            params={"source": source},
+        )
+    if as_json:
+        emit_json(found)
+        return
+    rows = [(k, str(v)) for k, v in found.items()]
+    table(f"Change {change_id}", ["field", "value"], rows)

@@ -1,4 +1,4 @@
-"""Delivery: deployments and incidents in (issue 13 §1); the DORA metrics will read them."""
+"""Delivery: deployments, changes and incidents in (issue 13 §1); the DORA metrics out."""
 
 from __future__ import annotations
 
@@ -8,34 +8,56 @@ from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
     from sluicegate.service.delivery.commands import Recorded as Recorded
+    from sluicegate.service.delivery.commands import record_change as record_change
     from sluicegate.service.delivery.commands import record_deployment as record_deployment
     from sluicegate.service.delivery.commands import record_incident as record_incident
     from sluicegate.service.delivery.commands import update_incident as update_incident
+    from sluicegate.service.delivery.metrics import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
+    from sluicegate.service.delivery.metrics import MAX_WINDOW_DAYS as MAX_WINDOW_DAYS
+    from sluicegate.service.delivery.metrics import MetricsQuery as MetricsQuery
+    from sluicegate.service.delivery.metrics import delivery_kpis as delivery_kpis
+    from sluicegate.service.delivery.metrics import dora_metrics as dora_metrics
+    from sluicegate.service.delivery.metrics import explain_metric as explain_metric
+    from sluicegate.service.delivery.ports import ChangeRepository as ChangeRepository
     from sluicegate.service.delivery.ports import DeploymentRepository as DeploymentRepository
     from sluicegate.service.delivery.ports import (
         IncidentEventRepository as IncidentEventRepository,
     )
     from sluicegate.service.delivery.ports import Stored as Stored
     from sluicegate.service.delivery.queries import DEFAULT_LIST_LIMIT as DEFAULT_LIST_LIMIT
+    from sluicegate.service.delivery.queries import change_view as change_view
     from sluicegate.service.delivery.queries import deployment_view as deployment_view
+    from sluicegate.service.delivery.queries import get_change as get_change
     from sluicegate.service.delivery.queries import get_deployment as get_deployment
     from sluicegate.service.delivery.queries import get_incident as get_incident
     from sluicegate.service.delivery.queries import incident_view as incident_view
+    from sluicegate.service.delivery.queries import list_changes as list_changes
     from sluicegate.service.delivery.queries import list_deployments as list_deployments
     from sluicegate.service.delivery.queries import list_incidents as list_incidents
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
+    "DEFAULT_WINDOW_DAYS",
+    "MAX_WINDOW_DAYS",
+    "ChangeRepository",
     "DeploymentRepository",
     "IncidentEventRepository",
+    "MetricsQuery",
     "Recorded",
     "Stored",
+    "change_view",
+    "delivery_kpis",
     "deployment_view",
+    "dora_metrics",
+    "explain_metric",
+    "get_change",
     "get_deployment",
     "get_incident",
     "incident_view",
+    "list_changes",
     "list_deployments",
     "list_incidents",
+    "record_change",
     "record_deployment",
     "record_incident",
     "update_incident",
@@ -43,16 +65,27 @@ __all__ = [
 
 _TABLE = {
     "DEFAULT_LIST_LIMIT": "queries",
+    "DEFAULT_WINDOW_DAYS": "metrics",
+    "MAX_WINDOW_DAYS": "metrics",
+    "ChangeRepository": "ports",
     "DeploymentRepository": "ports",
     "IncidentEventRepository": "ports",
+    "MetricsQuery": "metrics",
     "Recorded": "commands",
     "Stored": "ports",
+    "change_view": "queries",
+    "delivery_kpis": "metrics",
     "deployment_view": "queries",
+    "dora_metrics": "metrics",
+    "explain_metric": "metrics",
+    "get_change": "queries",
     "get_deployment": "queries",
     "get_incident": "queries",
     "incident_view": "queries",
+    "list_changes": "queries",
     "list_deployments": "queries",
     "list_incidents": "queries",
+    "record_change": "commands",
     "record_deployment": "commands",
     "record_incident": "commands",
     "update_incident": "commands",

@@ -8,6 +8,7 @@ from then on. A scope is a service, a team (the services its experiments name) o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sluicegate.domain.access.identity import Action, authorize
 from sluicegate.domain.delivery.changes import Change
+from sluicegate.domain.delivery.kpis import DEFAULT_BANDWIDTH_TARGET, ExperimentFacts, kpis
 from sluicegate.domain.delivery.linking import Linked, LinkRules, link
 from sluicegate.domain.delivery.metrics import (
     BucketSize,
@@ -25,6 +27,7 @@ from sluicegate.domain.delivery.metrics import (
     explain,
 )
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
+from sluicegate.service.audit.ports import AuditFilter
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.ports import UnitOfWork
 
@@ -32,8 +35,9 @@ __all__ = [
     "DEFAULT_WINDOW_DAYS",
     "MAX_WINDOW_DAYS",
     "MetricsQuery",
+    "delivery_kpis",
+    "dora_metrics",
     "explain_metric",
-    "metrics",
 ]
 
 DEFAULT_WINDOW_DAYS = 90
@@ -127,11 +131,19 @@ def _linked(uow: UnitOfWork, window: Window) -> Linked:
     since = window.start - (window.end - window.start)  # one window of lookback
     deployments = uow.deployments.finished_since(since)
     incidents = uow.delivery_incidents.created_since(since)
-    changes: list[Change] = []  # change storage lands with the delivery changes work
-    return link(deployments, changes, incidents, LinkRules())
+    changes: dict[tuple[str, str], Change] = {
+        (c.source, c.id): c for c in uow.changes.landed_since(since)
+    }
+    # A deployment's cut is the landing time of the change that carries its sha, which may
+    # have landed before the lookback (a quiet service); fetch those by sha.
+    deployed = {r.sha for d in deployments for r in d.revisions}
+    known = {sha for c in changes.values() for sha in c.shas}
+    for c in uow.changes.with_shas(deployed - known):
+        changes.setdefault((c.source, c.id), c)
+    return link(deployments, list(changes.values()), incidents, LinkRules())
 
 
-def metrics(deps: Deps, ctx: RequestContext, query: MetricsQuery) -> dict[str, Any]:
+def dora_metrics(deps: Deps, ctx: RequestContext, query: MetricsQuery) -> dict[str, Any]:
     """The five metrics of the scope over the window, and per bucket when asked."""
     authorize(ctx.principal, Action.DELIVERY_READ)
     plan = _plan(query, deps.clock.now())
@@ -200,4 +212,82 @@ def explain_metric(
             if i.deployment in in_scope
         ],
         "unlinked_incidents": list(linked.unlinked_incidents),
+    }
+
+
+#: Audit events read per page when replaying experiment transitions.
+_AUDIT_PAGE = 1000
+
+
+def _transitions(uow: UnitOfWork) -> dict[str, dict[str, datetime]]:
+    """Per experiment key, when it first entered each state (from the audit ledger)."""
+    entered: dict[str, dict[str, datetime]] = {}
+    after = 0
+    while True:
+        page = uow.audit.page(
+            AuditFilter(entity_type="experiment", after_seq=after, limit=_AUDIT_PAGE)
+        )
+        for event in page:
+            if event.action != "experiment.transition":
+                continue
+            state = json.loads(event.after).get("state")
+            if isinstance(state, str):
+                at = datetime.fromisoformat(event.ts)
+                entered.setdefault(event.entity_id, {}).setdefault(state, at)
+        if len(page) < _AUDIT_PAGE:
+            return entered
+        after = page[-1].seq
+
+
+def _facts(uow: UnitOfWork, plan: _Plan) -> list[ExperimentFacts]:
+    kind = plan.scope["kind"]
+    found = uow.experiments.query(team=plan.scope["team"] if kind == "team" else None)
+    if kind == "service":
+        found = [e for e in found if plan.scope["service"] in e.document.get("services", [])]
+    entered = _transitions(uow) if found else {}
+    facts = []
+    for e in found:
+        budget = e.document.get("budget")
+        times = entered.get(e.key, {})
+        facts.append(
+            ExperimentFacts(
+                key=e.key,
+                team=e.owner_team,
+                state=str(e.state),
+                category=str(e.document.get("category", "greenfield")),
+                created_at=e.created_at,
+                approved_at=times.get("approved"),
+                ga_at=times.get("general-availability"),
+                budget=None
+                if not isinstance(budget, dict)
+                else (float(budget["amount"]), str(budget["currency"])),
+                services=tuple(str(s) for s in e.document.get("services", [])),
+            )
+        )
+    return facts
+
+
+def delivery_kpis(
+    deps: Deps,
+    ctx: RequestContext,
+    query: MetricsQuery,
+    *,
+    bandwidth_target: float = DEFAULT_BANDWIDTH_TARGET,
+) -> dict[str, Any]:
+    """The innovation KPIs of the scope over the window (domain/delivery/kpis.py)."""
+    authorize(ctx.principal, Action.DELIVERY_READ)
+    authorize(ctx.principal, Action.EXPERIMENT_READ)
+    if not 0 <= bandwidth_target <= 1:
+        raise InvalidInput(
+            "invalid KPI query", errors=[FieldError("target", "a share from 0 to 1")]
+        )
+    plan = _plan(query, deps.clock.now())
+    with deps.uow(readonly=True) as uow:
+        services = _services(uow, plan)
+        linked = _linked(uow, plan.window)
+        facts = _facts(uow, plan)
+    deployments = [d for d in linked.deployments if services is None or d.service in services]
+    return {
+        "scope": plan.scope,
+        **kpis(facts, deployments, plan.window, bandwidth_target=bandwidth_target),
     }
