@@ -138,6 +138,11 @@ def test_a_newcomer_walks_the_demo_and_the_readme(tmp_path: Path) -> None:
                 )
                 assert walk.returncode == 0, walk.stdout[-3000:] + walk.stderr[-3000:]
                 assert "checkout-redesign" in walk.stdout
+                assert "Change failure rate" in walk.stdout  # `sluice dora show` has data
+                figures = client.get("/delivery/metrics").json()
+                assert figures["deployment_frequency"]["deployments"] > 0, figures
+                assert figures["lead_time"]["n"] > 0, figures
+                assert figures["recovery_time"]["n"] > 0, figures
 
                 # The bad canary is judged and rolled back by the in-process controller, and a
                 # new round follows once the first has ended: there is always something to watch.

@@ -13,8 +13,9 @@ from sluicegate.service import experiments
 from sluicegate.service.access import identity
 from sluicegate.service.access.ports import UserRecord
 from sluicegate.service.context import Deps, RequestContext
+from sluicegate.service.delivery.history import generate
 
-__all__ = ["STEP_SECONDS", "demo_round", "load_demo", "round_finished"]
+__all__ = ["STEP_SECONDS", "demo_round", "load_demo", "load_history", "round_finished"]
 
 _USERS: list[tuple[str, str, Role, list[ReviewerDomain], list[str]]] = [
     ("alice", "Alice Contributor", Role.CONTRIBUTOR, [], ["payments"]),
@@ -198,6 +199,7 @@ def load_demo(deps: Deps, admin: RequestContext) -> list[str]:
             expires_at=(deps.clock.now() + timedelta(seconds=1)).isoformat(),
         ),
     )
+    load_history(deps, admin)
     return [
         "checkout-redesign",
         "search-ranking-v2",
@@ -322,3 +324,33 @@ def round_finished(deps: Deps, admin: RequestContext, rollout_ids: list[str]) ->
     from sluicegate.service import rollouts
 
     return all(rollouts.get(deps, admin, rid).status in FINAL for rid in rollout_ids)
+
+
+#: The services of the demo's experiments, and the experiments that deploy to them.
+_DELIVERY = {
+    "checkout": ("checkout-redesign",),
+    "payments": ("payments-ci-cache",),
+    "search": ("search-semantic",),
+}
+
+
+def load_history(deps: Deps, admin: RequestContext, *, days: int = 365) -> dict[str, int]:
+    """A year of delivery history for the demo's services, through the ordinary use cases.
+
+    The same clock gives the same history (service/delivery/history.py); ``sluice dora show``
+    and ``sluice kpi show`` then have something to show. Returns the counts stored.
+    """
+    from sluicegate.service import delivery
+
+    made = generate(sorted(_DELIVERY), deps.clock.now(), days=days, experiments=_DELIVERY)
+    for change in made.changes:
+        delivery.record_change(deps, admin, change)
+    for deployment in made.deployments:
+        delivery.record_deployment(deps, admin, deployment)
+    for incident in made.incidents:
+        delivery.record_incident(deps, admin, incident)
+    return {
+        "changes": len(made.changes),
+        "deployments": len(made.deployments),
+        "incidents": len(made.incidents),
+    }

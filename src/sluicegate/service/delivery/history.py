@@ -10,7 +10,7 @@ gives the same events.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -45,7 +45,12 @@ def _sha(rnd: random.Random) -> str:
 
 
 def _service_history(
-    rnd: random.Random, service: str, start: datetime, days: int, out: History
+    rnd: random.Random,
+    service: str,
+    start: datetime,
+    days: int,
+    out: History,
+    experiments: Sequence[str],
 ) -> None:
     repo = f"demo/{service}"
     pending: list[Change] = []  # merged since the last successful deployment
@@ -100,6 +105,7 @@ def _service_history(
                 started_at=started,
                 finished_at=finished,
                 revisions=(Revision(repo, head.sha),),
+                experiment=rnd.choice(experiments) if experiments and rnd.random() < 0.25 else None,
             )
         )
         if failed and last_good is not None:
@@ -138,12 +144,25 @@ def _service_history(
                 )
 
 
-def generate(services: Sequence[str], end: datetime, *, days: int = 365, seed: int = 7) -> History:
-    """``days`` of history per service, ending before ``end``, in time order per kind."""
+def generate(
+    services: Sequence[str],
+    end: datetime,
+    *,
+    days: int = 365,
+    seed: int = 7,
+    experiments: Mapping[str, Sequence[str]] | None = None,
+) -> History:
+    """``days`` of history per service, ending before ``end``, in time order per kind.
+
+    ``experiments`` names, per service, the experiments a quarter of its deployments belong
+    to (so that the innovation bandwidth has something to show).
+    """
     out = History()
     start = (end - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     for i, service in enumerate(sorted(services)):
-        _service_history(random.Random(seed * 1000 + i), service, start, days, out)  # noqa: S311
+        rnd = random.Random(seed * 1000 + i)  # noqa: S311 - demo data, not security
+        named = sorted((experiments or {}).get(service, ()))
+        _service_history(rnd, service, start, days, out, named)
     cutoff = end - timedelta(hours=1)
     out.deployments = sorted(
         (d for d in out.deployments if d.finished_at is not None and d.finished_at < cutoff),
