@@ -221,6 +221,7 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
     (Action.DELIVERY_READ, "GET", "/api/v1/delivery/metrics", {}),
     (Action.DELIVERY_READ, "GET", "/api/v1/delivery/metrics/cfr/explain", {}),
     (Action.DELIVERY_READ, "GET", "/api/v1/delivery/kpis", {}),
+    (Action.DELIVERY_READ, "GET", "/api/v1/experiments/seeded/impact", {}),
     (
         Action.DELIVERY_WRITE,
         "POST",

@@ -139,6 +139,7 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/delivery/metrics"): "dora show",
     ("GET", "/api/v1/delivery/metrics/{metric}/explain"): "dora explain",
     ("GET", "/api/v1/delivery/kpis"): "kpi show",
+    ("GET", "/api/v1/experiments/{key}/impact"): "experiment impact",
 }
 
 #: Operations with no command on purpose, and why.

@@ -210,3 +210,33 @@ def transition(
         emit_json(exp)
     else:
         _summary(exp)
+
+
+@app.command("impact")
+def impact(
+    key: KeyArg,
+    days: Annotated[
+        int | None,
+        typer.Option(help="Days before (and after) to compare (default: as long as it ran)."),
+    ] = None,
+    confidence: Annotated[float, typer.Option(help="Confidence of the intervals.")] = 0.95,
+    as_json: JsonOpt = False,
+) -> None:
+    """The experiment's effect on its services' DORA metrics: before, during, after."""
+    params: dict[str, Any] = {"confidence": confidence}
+    if days is not None:
+        params["days"] = days
+    with client_session(as_json) as client:
+        found = client.request("GET", f"/api/v1/experiments/{key}/impact", params=params)
+    if as_json:
+        emit_json(found)
+        return
+    from sluicegate.cli.delivery.metrics import impact_rows
+
+    out.print(
+        f"{key} ({found['state']}) on {', '.join(found['services'])}: started "
+        f"{found['started_at'][:16]}, ended {(found['ended_at'] or 'not yet')[:16]}"
+    )
+    for name, rows in impact_rows(found).items():
+        table(name, ["metric", "before", "then", "change", f"{confidence:.0%} interval"], rows)
+    out.print(found["note"])

@@ -22,6 +22,7 @@ from sluicegate.api.schemas.delivery import (
     DeliveryMetricsView,
     DeploymentList,
     DeploymentView,
+    ExperimentImpactView,
     MetricExplanationView,
 )
 from sluicegate.api.schemas.numbers import JsonAwareDatetime, JsonBool
@@ -450,3 +451,21 @@ def delivery_kpis(
     ] = 0.15,
 ) -> dict[str, Any]:
     return svc.delivery_kpis(deps, ctx, query, bandwidth_target=target)
+
+
+@router.get(
+    "/experiments/{key}/impact",
+    summary="An experiment's effect on its services' DORA metrics, with uncertainty",
+    response_model=ExperimentImpactView,
+    responses=problem_responses(*READ),
+)
+def experiment_impact(
+    key: ExperimentKey,
+    deps: ServiceDeps,
+    ctx: Ctx,
+    days: Annotated[
+        int | None, Query(ge=1, le=365, description="Length of the before and after periods")
+    ] = None,
+    confidence: Annotated[float, Query(ge=0.5, lt=1, description="Interval confidence")] = 0.95,
+) -> dict[str, Any]:
+    return svc.experiment_impact(deps, ctx, key, days=days, confidence=confidence)

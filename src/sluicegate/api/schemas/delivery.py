@@ -17,6 +17,7 @@ __all__ = [
     "DeliveryMetricsView",
     "DeploymentList",
     "DeploymentView",
+    "ExperimentImpactView",
     "MetricExplanationView",
     "RevisionView",
 ]
@@ -147,3 +148,20 @@ class DeliveryKpisView(Schema):
     innovation_bandwidth: dict[str, Any]
     budget_committed: dict[str, float]
     not_computed: dict[str, str]
+
+
+class ExperimentImpactView(Schema):
+    """The five metrics of an experiment's services before, during and after it."""
+
+    experiment: str
+    state: str
+    services: list[str]
+    started_at: str
+    ended_at: str | None
+    confidence: float
+    periods: dict[str, dict[str, Any]] = Field(description="before, during, after (when known)")
+    comparisons: dict[str, dict[str, dict[str, Any]]] = Field(
+        description="during_vs_before, after_vs_before: per metric the estimate, interval, "
+        "significance and method (a ratio for deployment frequency, differences otherwise)"
+    )
+    note: str

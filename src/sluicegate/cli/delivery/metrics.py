@@ -14,7 +14,7 @@ from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
 from sluicegate.cli.output import emit_json, out, table
 
-__all__ = ["dora_app", "duration", "kpi_app"]
+__all__ = ["dora_app", "duration", "impact_rows", "kpi_app"]
 
 dora_app = new_app(
     help="The five DORA metrics, each with the facts behind it (docs/delivery-metrics.md).",
@@ -260,3 +260,56 @@ def show_kpis(
         )
     for name, why in k["not_computed"].items():
         out.print(f"not computed: {name} ({why})")
+
+
+_IMPACT = {
+    "deployment_frequency": ("Deployment frequency (per day)", "ratio"),
+    "lead_time": ("Change lead time (median)", "duration"),
+    "change_fail_rate": ("Change failure rate", "rate"),
+    "recovery_time": ("Recovery time (median)", "duration"),
+    "rework_rate": ("Deployment rework rate", "rate"),
+}
+
+
+def _value(kind: str, v: float | None) -> str:
+    if v is None:
+        return "-"
+    if kind == "duration":
+        return ("-" if v < 0 else "") + duration(abs(v))
+    if kind == "rate":
+        return f"{v:.1%}"
+    return f"{v:.2f}"
+
+
+def _change(kind: str, c: dict[str, Any]) -> tuple[str, str]:
+    est, low, high = c["estimate"], c["ci_low"], c["ci_high"]
+    if est is None:
+        return "-", c["note"] or "-"
+    if kind == "ratio":
+        shown = f"x{est:.2f}"
+        interval = "-" if low is None else f"x{low:.2f} to x{high:.2f}"
+    elif kind == "rate":
+        shown = f"{est * 100:+.1f} pts"
+        interval = "-" if low is None else f"{low * 100:+.1f} to {high * 100:+.1f} pts"
+    else:
+        shown = ("+" if est >= 0 else "") + _value(kind, est)
+        interval = "-" if low is None else f"{_value(kind, low)} to {_value(kind, high)}"
+    if c["significant"]:
+        interval += " *"
+    return shown, interval
+
+
+def impact_rows(found: dict[str, Any]) -> dict[str, list[tuple[str, str, str, str, str]]]:
+    """One table per comparison: metric, before, the later value, change, interval."""
+    tables = {}
+    for name, comparison in found["comparisons"].items():
+        title = name.replace("_", " ").replace("vs", "against")
+        rows = []
+        for metric, (label, kind) in _IMPACT.items():
+            c = comparison[metric]
+            change, interval = _change(kind, c)
+            rows.append(
+                (label, _value(kind, c["before"]), _value(kind, c["after"]), change, interval)
+            )
+        tables[f"{title} (* the interval excludes no change)"] = rows
+    return tables

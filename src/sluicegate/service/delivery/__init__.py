@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from sluicegate.service.delivery.commands import record_deployment as record_deployment
     from sluicegate.service.delivery.commands import record_incident as record_incident
     from sluicegate.service.delivery.commands import update_incident as update_incident
+    from sluicegate.service.delivery.impact import experiment_impact as experiment_impact
     from sluicegate.service.delivery.metrics import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
     from sluicegate.service.delivery.metrics import MAX_WINDOW_DAYS as MAX_WINDOW_DAYS
     from sluicegate.service.delivery.metrics import MetricsQuery as MetricsQuery
@@ -49,6 +50,7 @@ __all__ = [
     "delivery_kpis",
     "deployment_view",
     "dora_metrics",
+    "experiment_impact",
     "explain_metric",
     "get_change",
     "get_deployment",
@@ -77,6 +79,7 @@ _TABLE = {
     "delivery_kpis": "metrics",
     "deployment_view": "queries",
     "dora_metrics": "metrics",
+    "experiment_impact": "impact",
     "explain_metric": "metrics",
     "get_change": "queries",
     "get_deployment": "queries",

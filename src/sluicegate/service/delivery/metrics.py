@@ -38,6 +38,7 @@ __all__ = [
     "delivery_kpis",
     "dora_metrics",
     "explain_metric",
+    "load_linked",
 ]
 
 DEFAULT_WINDOW_DAYS = 90
@@ -127,7 +128,8 @@ def _services(uow: UnitOfWork, plan: _Plan) -> frozenset[str] | None:
     return frozenset(named)
 
 
-def _linked(uow: UnitOfWork, window: Window) -> Linked:
+def load_linked(uow: UnitOfWork, window: Window) -> Linked:
+    """The linked events that matter to ``window``, with one window of lookback."""
     since = window.start - (window.end - window.start)  # one window of lookback
     deployments = uow.deployments.finished_since(since)
     incidents = uow.delivery_incidents.created_since(since)
@@ -149,7 +151,7 @@ def dora_metrics(deps: Deps, ctx: RequestContext, query: MetricsQuery) -> dict[s
     plan = _plan(query, deps.clock.now())
     with deps.uow(readonly=True) as uow:
         services = _services(uow, plan)
-        linked = _linked(uow, plan.window)
+        linked = load_linked(uow, plan.window)
     out: dict[str, Any] = {
         "scope": plan.scope,
         "timezone": plan.zone.key,
@@ -189,7 +191,7 @@ def explain_metric(
     plan = _plan(query, deps.clock.now())
     with deps.uow(readonly=True) as uow:
         services = _services(uow, plan)
-        linked = _linked(uow, plan.window)
+        linked = load_linked(uow, plan.window)
     figures = compute(linked, plan.window, services=services, lower_median=query.lower_median)
     key = {
         Metric.DEPLOYMENT_FREQUENCY: "deployment_frequency",
@@ -284,7 +286,7 @@ def delivery_kpis(
     plan = _plan(query, deps.clock.now())
     with deps.uow(readonly=True) as uow:
         services = _services(uow, plan)
-        linked = _linked(uow, plan.window)
+        linked = load_linked(uow, plan.window)
         facts = _facts(uow, plan)
     deployments = [d for d in linked.deployments if services is None or d.service in services]
     return {
