@@ -57,7 +57,11 @@ def _run(h: Harness, engine: Engine, rollout_id: str, limit: int = 60) -> dict[s
 def test_deployment_rollout_ramps_and_publishes_weights(harness: Harness) -> None:
     h = harness
     canary_experiment(h)
-    plan = {"target": {"kind": "deployment", "service": "checkout"}, **_analysis()}
+    plan = {
+        "target": {"kind": "deployment", "service": "checkout"},
+        "revisions": [{"repo": "shop/checkout", "sha": "9F1C2E7"}],
+        **_analysis(),
+    }
     r = create_rollout(h, plan)
     assert r.status_code == 201, r.text
     rollout = r.json()
@@ -97,6 +101,16 @@ def test_deployment_rollout_ramps_and_publishes_weights(harness: Harness) -> Non
         verdict = RolloutVerdicts(uow).verdict("checkout-redesign", "rollout", "rollout")
     assert verdict is not None
     assert verdict.status == "pass"
+    # The rollout is a deployment, delivered by Sluicegate itself (issue 13 §1).
+    found = h.call(
+        "erin", "GET", "/api/v1/delivery/deployments", params={"source": "sluicegate"}
+    ).json()["deployments"]
+    assert [(d["id"], d["status"], d["service"]) for d in found] == [
+        (f"rollout-{rid}", "success", "checkout")
+    ]
+    assert found[0]["experiment"] == "checkout-redesign"
+    assert found[0]["environment"] == "production"
+    assert found[0]["revisions"] == [{"repo": "shop/checkout", "sha": "9f1c2e7"}]
 
 
 def test_bad_canary_rolls_back_opens_incident_and_marks_experiment(harness: Harness) -> None:
@@ -136,6 +150,30 @@ def test_bad_canary_rolls_back_opens_incident_and_marks_experiment(harness: Harn
     assert verdict is not None
     assert verdict.status == "fail"
     assert "monitor" in verdict.reasons[1]
+    # Delivery sees a failed deployment, its rollback (rework) and a linked incident.
+    deployments = {
+        d["id"]: d
+        for d in h.call(
+            "erin", "GET", "/api/v1/delivery/deployments", params={"source": "sluicegate"}
+        ).json()["deployments"]
+    }
+    assert deployments[f"rollout-{rid}"]["status"] == "failure"
+    back = deployments[f"rollout-{rid}/rollback"]
+    assert (back["kind"], back["rollback_of"], back["status"]) == (
+        "rollback",
+        f"rollout-{rid}",
+        "success",
+    )
+    [reported] = h.call(
+        "erin", "GET", "/api/v1/delivery/incidents", params={"source": "sluicegate"}
+    ).json()["incidents"]
+    assert reported["id"] == incident["id"]
+    assert reported["caused_by_deployment"] == f"rollout-{rid}"
+    assert reported["change_induced"] is True
+    h.clock.advance(seconds=1)  # a window ends before now
+    figures = h.call("erin", "GET", "/api/v1/delivery/metrics", params={"service": "checkout"})
+    assert figures.json()["change_fail_rate"]["numerator"] == 1, figures.text
+    assert figures.json()["rework_rate"]["numerator"] == 1
 
 
 def test_open_service_breaker_holds_other_rollouts_until_a_probe_succeeds(

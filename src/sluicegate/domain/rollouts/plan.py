@@ -189,13 +189,19 @@ class RolloutPlan:
     target: Target
     steps: tuple[Step, ...]
     services: tuple[str, ...] = ()
+    #: What the rollout ships, as ``(repo, sha)``: the deployment it is recorded as names them
+    #: (docs/delivery.md, "Rollouts as deployments").
+    revisions: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "target": self.target.to_dict(),
             "services": list(self.services),
             "steps": [s.to_dict() for s in self.steps],
         }
+        if self.revisions:
+            doc["revisions"] = [{"repo": r, "sha": s} for r, s in self.revisions]
+        return doc
 
 
 def desired_after(plan: RolloutPlan, index: int) -> Desired:

@@ -264,13 +264,41 @@ def _services(raw: object, errs: _Errors) -> list[str]:
     return services
 
 
+_SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
+MAX_PLAN_REVISIONS = 100
+
+
+def _revisions(raw: object, errs: _Errors) -> list[tuple[str, str]]:
+    """``revisions: [{repo, sha}]``, what the rollout ships (optional)."""
+    found: list[tuple[str, str]] = []
+    if not isinstance(raw, list) or len(raw) > MAX_PLAN_REVISIONS:
+        errs.add("revisions", f"must be a list of at most {MAX_PLAN_REVISIONS} {{repo, sha}}")
+        return found
+    for i, item in enumerate(raw):
+        where = f"revisions[{i}]"
+        if not isinstance(item, dict) or set(item) != {"repo", "sha"}:
+            errs.add(where, "must be {repo, sha}")
+            continue
+        repo, sha = item["repo"], item["sha"]
+        if not isinstance(repo, str) or not 1 <= len(repo) <= 200 or not repo.isprintable():
+            errs.add(f"{where}.repo", "1-200 printable characters")
+        elif not isinstance(sha, str) or not _SHA.match(sha):
+            errs.add(f"{where}.sha", "7-64 hexadecimal digits")
+        elif any(r == repo for r, _ in found):
+            errs.add(f"{where}.repo", f"{repo!r} is listed twice")
+        else:
+            found.append((repo, sha.lower()))
+    return found
+
+
 def parse_plan(document: object) -> RolloutPlan:
     """Validate a plan; :class:`InvalidInput` names every bad field at once."""
     errs = _Errors()
     data = _mapping(document, "plan", errs)
     if errs.items:
         raise InvalidInput("the rollout plan is not a mapping", errors=errs.items)
-    _unknown(data, {"target", "steps", "services", "analysis"}, "", errs)
+    _unknown(data, {"target", "steps", "services", "analysis", "revisions"}, "", errs)
+    revisions = _revisions(data.get("revisions", []), errs)
     target = _target(data.get("target"), errs)
     defaults = _analysis(data.get("analysis"), "analysis", AnalysisSpec(), errs) or AnalysisSpec()
     services = _services(data.get("services", []), errs)
@@ -301,4 +329,4 @@ def parse_plan(document: object) -> RolloutPlan:
         raise InvalidInput(
             f"the rollout plan is invalid: {len(errs.items)} problem(s)", errors=errs.items
         )
-    return RolloutPlan(target, tuple(steps), tuple(services))
+    return RolloutPlan(target, tuple(steps), tuple(services), tuple(revisions))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sluicegate.service.delivery.queries import list_changes as list_changes
     from sluicegate.service.delivery.queries import list_deployments as list_deployments
     from sluicegate.service.delivery.queries import list_incidents as list_incidents
+    from sluicegate.service.delivery.rollouts import record_rollout_end as record_rollout_end
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
@@ -62,6 +63,7 @@ __all__ = [
     "record_change",
     "record_deployment",
     "record_incident",
+    "record_rollout_end",
     "update_incident",
 ]
 
@@ -91,6 +93,7 @@ _TABLE = {
     "record_change": "commands",
     "record_deployment": "commands",
     "record_incident": "commands",
+    "record_rollout_end": "rollouts",
     "update_incident": "commands",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

@@ -24,7 +24,7 @@ from sluicegate.domain.rollouts import (
     apply_desired,
     restore_flag,
 )
-from sluicegate.service import experiments, flags, notifications
+from sluicegate.service import delivery, experiments, flags, notifications
 from sluicegate.service.auditing import record
 from sluicegate.service.context import Deps
 from sluicegate.service.flags.ports import FlagChangeRequestRecord
@@ -367,6 +367,17 @@ class Effects:
                 before={"status": fresh.status},
                 after={"status": "succeeded"},
             )
+            delivery.record_rollout_end(
+                self.deps,
+                uow,
+                CONTROLLER,
+                rollout_id=fresh.id,
+                experiment=fresh.experiment_key,
+                target_ref=fresh.target_ref,
+                plan=plan,
+                started_at=fresh.created_at,
+                outcome="succeeded",
+            )
         for service in plan.services:
             self.journal.breaker_success(f"service:{service}", rollout.id)
 
@@ -457,8 +468,9 @@ class Effects:
                 before={"weight": fresh.weight, "rings": fresh.rings},
                 after={**summary, **detail, "evidence": outcome.get("evidence")},
             )
+            opened = None
             if not aborted:
-                incidents.open_for_rollout(
+                opened = incidents.open_for_rollout(
                     self.deps,
                     uow,
                     CONTROLLER,
@@ -467,6 +479,18 @@ class Effects:
                     {"reason": outcome.get("reason"), **(outcome.get("evidence") or {})},
                 )
                 self._mark_experiment(uow, fresh, outcome)
+            delivery.record_rollout_end(
+                self.deps,
+                uow,
+                CONTROLLER,
+                rollout_id=fresh.id,
+                experiment=fresh.experiment_key,
+                target_ref=fresh.target_ref,
+                plan=plan,
+                started_at=fresh.created_at,
+                outcome="aborted" if aborted else "rolled-back",
+                incident_id=None if opened is None else opened.id,
+            )
 
     def _mark_experiment(
         self, uow: UnitOfWork, rollout: RolloutRecord, outcome: dict[str, Any]
