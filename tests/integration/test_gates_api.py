@@ -457,6 +457,9 @@ def test_migrating_an_experiment_pins_another_process_version(harness: Harness) 
     assert (
         h.call("admin", "POST", path, json={"process": "relaxed", "reason": " "}).status_code == 422
     )
+    unknown = h.call("admin", "POST", path, json={"process": "nowhere", "reason": "pilot"})
+    assert unknown.status_code == 409, unknown.text  # the experiment exists; the process not yet
+    assert "has not been applied" in unknown.json()["detail"]
     r = h.call("admin", "POST", path, json={"process": "relaxed", "reason": "payments pilot"})
     assert r.status_code == 200, r.text
     assert (r.json()["process"], r.json()["version"]) == ("relaxed", 1)

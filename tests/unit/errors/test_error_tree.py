@@ -26,6 +26,9 @@ INTERNAL: dict[str, str] = {
     ),
     "sluicegate.cli.client.TransportError": "the client turns it into a CliError (exit 1)",
     "sluicegate.flags.errors.InvalidRule": "an unparsable rule; the engine answers PARSE_ERROR",
+    "sluicegate.cli.delivery.importer.BadRecord": (
+        "an import line that is no record: reported with its line number, never raised out"
+    ),
 }
 #: Abstract classes that share their code with the concrete class they stand for.
 SHARED_CODE = {"sluicegate.domain.gates.errors.GateBlocked": "never raised as itself"}

@@ -457,7 +457,11 @@ def migrate_experiment(
         exp = uow.experiments.get_by_key(key)
         if exp is None:
             raise NotFound(f"experiment {key!r} not found")
-        rec = _version(uow, name, version)
+        try:
+            rec = _version(uow, name, version)
+        except NotFound as missing:
+            # 409, not 404: the experiment (the path) exists; the named version does not yet
+            raise StateConflict(missing.message, hint=missing.hint) from None
         old = uow.gates.get_pin(exp.id)
         pin = ProcessPinRecord(exp.id, rec.name, rec.version, ctx.actor, deps.clock.now())
         uow.gates.set_pin(pin)
