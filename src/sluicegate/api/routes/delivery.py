@@ -457,7 +457,7 @@ def delivery_kpis(
     "/experiments/{key}/impact",
     summary="An experiment's effect on its services' DORA metrics, with uncertainty",
     response_model=ExperimentImpactView,
-    responses=problem_responses(*READ),
+    responses=problem_responses(*READ, 409),
 )
 def experiment_impact(
     key: ExperimentKey,
