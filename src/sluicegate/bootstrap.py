@@ -32,6 +32,7 @@ from sluicegate.adapters.db.engine import build_engine
 from sluicegate.adapters.db.migrate import upgrade
 from sluicegate.adapters.db.uow import SqlUnitOfWorkFactory
 from sluicegate.adapters.db.walcheckpoint import WalCheckpointer
+from sluicegate.adapters.delivery_sources import SourcesFile
 from sluicegate.adapters.policy import RegoPolicyEngine
 from sluicegate.adapters.prometheus import PrometheusConfig, PrometheusMetricSource
 from sluicegate.adapters.push_metrics import PushMetricSource
@@ -186,6 +187,10 @@ class Settings(BaseSettings):
     sse_poll_seconds: float = _env("SLUICE_SSE_POLL", 5.0, gt=0)
     sse_max_seconds: float = _env("SLUICE_SSE_MAX_SECONDS", 300.0, gt=0)
     flag_schedule_interval_seconds: float = _env("SLUICE_FLAG_SCHEDULE_INTERVAL", 30.0, ge=0)
+    # delivery ingest: who may post webhooks (a private file), and the per-token/source rate
+    delivery_sources_file: _OptionalPath = _env("SLUICE_DELIVERY_SOURCES", None)
+    ingest_rate: float = _env("SLUICE_INGEST_RATE", 200.0, ge=0)
+    ingest_burst: float = _env("SLUICE_INGEST_BURST", 2000.0, ge=0)
     extra: Mapping[str, str] = Field(default_factory=dict, exclude=True)
 
     @classmethod
@@ -240,6 +245,10 @@ class Settings(BaseSettings):
         return self.audit_trusted_keys_file or self.home / "audit-trusted-keys.pem"
 
     @property
+    def sources_file(self) -> Path:
+        return self.delivery_sources_file or self.home / "delivery-sources.yaml"
+
+    @property
     def head_file(self) -> Path:
         return self.audit_head_file or self.home / "audit-head.json"
 
@@ -277,6 +286,13 @@ class Container:
     _prometheus: PrometheusMetricSource | None = None
     wal_checkpointer: WalCheckpointer | None = None
     heads: HeadPublication = field(default_factory=lambda: HeadPublication(()))
+    _sources: SourcesFile | None = None
+
+    def delivery_sources(self) -> SourcesFile:
+        """The webhook sources of ``SLUICE_DELIVERY_SOURCES``, read again when the file changes."""
+        if self._sources is None:
+            self._sources = SourcesFile(self.settings.sources_file)
+        return self._sources
 
     def verifier(self) -> Ed25519Verifier:
         """Trust the keys pinned in the trusted-keys file, never a key found only in the

@@ -154,6 +154,10 @@ def run_schemathesis(
             # authorisation matrix and the token tests cover this operation.
             "--exclude-path",
             "/api/v1/tokens/{token_id}/revoke",
+            # Webhooks are authenticated by an HMAC of the body, which no static header can
+            # carry; test_delivery_webhooks fuzzes signed bodies through this route instead.
+            "--exclude-path",
+            "/api/v1/delivery/webhooks/{source}",
             "--generation-database",
             "none",
             *(["--seed", str(seed)] if seed is not None else []),

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from sluicegate.api.documents import UnsupportedMediaType, is_json, media_type
+from sluicegate.api.ratelimit import RateLimited
 from sluicegate.domain import errors as e
 
 __all__ = ["STATUS", "install", "problem", "status_for"]
@@ -35,6 +36,7 @@ STATUS: dict[type[e.SluicegateError], int] = {
     e.Unauthenticated: 401,
     e.Forbidden: 403,
     e.Unavailable: 503,
+    RateLimited: 429,
 }
 
 MEDIA_TYPE = "application/problem+json"
@@ -142,6 +144,9 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, e.ApprovalRequired):
             extra["missing"] = list(exc.missing)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
+            extra["retry_after"] = exc.retry_after
         return problem(
             status,
             exc.code,

@@ -13,12 +13,28 @@ from __future__ import annotations
 
 import contextlib
 import json as jsonlib
+import math
 import os
+import time
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from sluicegate.cli.exits import ExitCode, exit_code_for
 from sluicegate.cli.output import CliError
+
+#: how often ``send`` waits out a 429 before it reports it
+RATE_LIMIT_RETRIES = 20
+
+
+def _retry_after(header: str | None) -> float:
+    try:
+        seconds = float(header) if header else 1.0
+    except ValueError:
+        seconds = 1.0
+    if not math.isfinite(seconds):
+        seconds = 1.0
+    return min(max(seconds, 0.1), 30.0)
+
 
 __all__ = ["Client", "TransportError", "from_env"]
 
@@ -190,15 +206,23 @@ class Client:
         return self.send(method, path, **kwargs)[1]
 
     def send(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        """``request``, with the status code (201 stored, 200 already stored, ...)."""
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except TransportError as exc:
-            raise CliError(
-                f"cannot reach Sluicegate at {self.url}: {exc}",
-                ExitCode.UNEXPECTED,
-                hint="Is the server running (`sluice serve`)? SLUICE_URL names it.",
-            ) from exc
+        """``request``, with the status code (201 stored, 200 already stored, ...).
+
+        A 429 is waited out (its Retry-After, at most 30 s a time) and sent again, up to
+        :data:`RATE_LIMIT_RETRIES` times: a backfill slows to the server's ingest rate.
+        """
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except TransportError as exc:
+                raise CliError(
+                    f"cannot reach Sluicegate at {self.url}: {exc}",
+                    ExitCode.UNEXPECTED,
+                    hint="Is the server running (`sluice serve`)? SLUICE_URL names it.",
+                ) from exc
+            if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES:
+                break
+            time.sleep(_retry_after(response.headers.get("retry-after")))
         if response.status_code >= 400:
             raise _problem(response)
         if response.headers.get("content-type", "").startswith("application/json"):

@@ -123,7 +123,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "delivery": (
         "delivery.importer",
         "delivery_app",
-        "Backfill delivery events from a JSONL or CSV export (docs/delivery.md).",
+        "Backfill delivery events from a JSONL or CSV export; check the webhook sources "
+        "(docs/delivery.md).",
     ),
     "dora": (
         "delivery.metrics",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
-from sluicegate.api.deps import Ctx, ServiceDeps
+from sluicegate.api.deps import Ctx, ServiceDeps, container
+from sluicegate.api.ratelimit import check_ingest
 from sluicegate.api.schemas.delivery import (
     ChangeList,
     ChangeView,
@@ -24,6 +26,7 @@ from sluicegate.api.schemas.delivery import (
     DeploymentView,
     ExperimentImpactView,
     MetricExplanationView,
+    WebhookResult,
 )
 from sluicegate.api.schemas.numbers import JsonAwareDatetime, JsonBool
 from sluicegate.api.schemas.problems import READ, WRITE, problem_responses
@@ -47,6 +50,16 @@ from sluicegate.service import delivery as svc
 __all__ = ["router"]
 
 router = APIRouter(tags=["delivery"])
+
+
+async def _ingest_limit(request: Request, ctx: Ctx) -> None:
+    """Each token's delivery writes share one bucket (SLUICE_INGEST_RATE, SLUICE_INGEST_BURST)."""
+    check_ingest(request.app, f"token:{ctx.principal.token_id or ctx.actor}")
+
+
+#: the dependency of every delivery write; its 429 is in INGEST's statuses
+Limited = [Depends(_ingest_limit)]
+INGEST = (*WRITE, 429)
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 Source = Annotated[
@@ -206,8 +219,9 @@ def _answer(response: Response, recorded: svc.Recorded) -> dict[str, Any]:
     summary="Record a deployment (idempotent by source and id)",
     response_model=DeploymentView,
     status_code=201,
+    dependencies=Limited,
     responses={
-        **problem_responses(*WRITE),
+        **problem_responses(*INGEST),
         200: {"model": DeploymentView, "description": "Already recorded: the stored deployment"},
     },
 )
@@ -238,7 +252,7 @@ def list_deployments(
 
 
 @router.get(
-    "/delivery/deployments/{deployment_id}",
+    "/delivery/deployments/{deployment_id:path}",
     summary="One deployment",
     response_model=DeploymentView,
     responses=problem_responses(*READ),
@@ -257,8 +271,9 @@ def get_deployment(
     summary="Open an incident (idempotent by source and id)",
     response_model=DeliveryIncidentView,
     status_code=201,
+    dependencies=Limited,
     responses={
-        **problem_responses(*WRITE),
+        **problem_responses(*INGEST),
         200: {
             "model": DeliveryIncidentView,
             "description": "Already recorded: the stored incident",
@@ -308,8 +323,9 @@ def get_incident(
     summary="Acknowledge or resolve an incident (a new revision)",
     response_model=DeliveryIncidentView,
     status_code=201,
+    dependencies=Limited,
     responses={
-        **problem_responses(*WRITE),
+        **problem_responses(*INGEST),
         200: {"model": DeliveryIncidentView, "description": "Nothing new: the stored incident"},
     },
 )
@@ -336,8 +352,9 @@ def update_incident(
     summary="Record a commit or pull request (idempotent; later reports add to it)",
     response_model=ChangeView,
     status_code=201,
+    dependencies=Limited,
     responses={
-        **problem_responses(*WRITE),
+        **problem_responses(*INGEST),
         200: {"model": ChangeView, "description": "Nothing new: the stored change"},
     },
 )
@@ -469,3 +486,35 @@ def experiment_impact(
     confidence: Annotated[float, Query(ge=0.5, lt=1, description="Interval confidence")] = 0.95,
 ) -> dict[str, Any]:
     return svc.experiment_impact(deps, ctx, key, days=days, confidence=confidence)
+
+
+@router.post(
+    "/delivery/webhooks/{source}",
+    summary="A GitHub, GitLab or Azure DevOps webhook delivery (signed by the source's secret)",
+    description=(
+        "Authenticated by the source's secret, not a token: GitHub's X-Hub-Signature-256, "
+        "GitLab's X-Gitlab-Token, Azure DevOps' basic authentication. The sources and their "
+        "secrets are in the private file SLUICE_DELIVERY_SOURCES (docs/delivery.md, "
+        "'Webhooks'). An unknown source and a bad signature get the same 401, and nothing is "
+        "stored."
+    ),
+    response_model=WebhookResult,
+    responses=problem_responses(400, 401, 409, 413, 422, 429, 503),
+    openapi_extra={
+        "security": [],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    },
+)
+async def delivery_webhook(source: Source, request: Request, deps: ServiceDeps) -> dict[str, Any]:
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    sources = container(request).delivery_sources()
+    found = await run_in_threadpool(svc.authenticate_source, sources, source, headers, body)
+    check_ingest(request.app, f"source:{source}")
+    request_id = getattr(request.state, "request_id", None)
+    return await run_in_threadpool(
+        svc.ingest_webhook, deps, found, headers, body, request_id=request_id
+    )

@@ -20,6 +20,8 @@ __all__ = [
     "ExperimentImpactView",
     "MetricExplanationView",
     "RevisionView",
+    "WebhookCount",
+    "WebhookResult",
 ]
 
 
@@ -165,3 +167,18 @@ class ExperimentImpactView(Schema):
         "significance and method (a ratio for deployment frequency, differences otherwise)"
     )
     note: str
+
+
+class WebhookCount(Schema):
+    recorded: int = Field(description="New events or new revisions stored")
+    unchanged: int = Field(description="Redelivered or older states: nothing stored")
+
+
+class WebhookResult(Schema):
+    source: str
+    kind: str = Field(description="github, gitlab or azure-devops")
+    event: str = Field(description="The provider's event name")
+    ignored: str | None = Field(description="Why nothing in this delivery counts, if so")
+    deployments: WebhookCount
+    incidents: WebhookCount
+    changes: WebhookCount

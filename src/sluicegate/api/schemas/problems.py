@@ -22,6 +22,8 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state (problem+json)",
     413: "Request body too large (problem+json)",
     422: "Invalid input: the named fields and why (problem+json)",
+    429: "Rate limited: Retry-After says when to send again (problem+json)",
+    503: "A dependency is unavailable (problem+json)",
 }
 
 

@@ -25,15 +25,18 @@ import typer
 
 from sluicegate.cli.apps import new_app
 from sluicegate.cli.common import JsonOpt, client_session
+from sluicegate.cli.delivery.sources import list_sources
 from sluicegate.cli.exits import ExitCode
 from sluicegate.cli.output import CliError, emit_json, err
 
 __all__ = ["delivery_app", "parse_csv_row", "records"]
 
 delivery_app = new_app(
-    help="Backfill delivery events from a JSONL or CSV export (docs/delivery.md).",
+    help="Backfill delivery events from a JSONL or CSV export; check the webhook sources "
+    "(docs/delivery.md).",
     no_args_is_help=True,
 )
+delivery_app.command("sources")(list_sources)
 
 PATHS = {
     "deployment": "/api/v1/delivery/deployments",

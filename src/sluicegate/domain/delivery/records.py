@@ -147,11 +147,16 @@ def deployment_step(history: Sequence[Deployment], new: Deployment) -> Step:
 
     A report equal to any stored revision is a redelivery (SAME). The only progress is an
     in_progress deployment that finishes: the latest revision is in_progress, ``new`` has a
-    final status, and every field but ``status`` and ``finished_at`` is unchanged.
+    final status, and every field but ``status`` and ``finished_at`` is unchanged. An
+    in_progress report of a deployment already finished, otherwise the same, is an older state
+    delivered late (webhooks arrive out of order): SAME as well.
     """
     if new in history:
         return Step.SAME
     latest = history[-1]
+    late = new.status is DeploymentStatus.IN_PROGRESS and latest.status is not new.status
+    if late and replace(new, status=latest.status, finished_at=latest.finished_at) == latest:
+        return Step.SAME
     if latest.status is DeploymentStatus.IN_PROGRESS and new.status is not latest.status:
         same_rest = replace(new, status=latest.status, finished_at=latest.finished_at) == latest
         if same_rest:

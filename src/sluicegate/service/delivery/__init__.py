@@ -8,9 +8,11 @@ from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
     from sluicegate.service.delivery.commands import Recorded as Recorded
+    from sluicegate.service.delivery.commands import Tally as Tally
     from sluicegate.service.delivery.commands import record_change as record_change
     from sluicegate.service.delivery.commands import record_deployment as record_deployment
     from sluicegate.service.delivery.commands import record_incident as record_incident
+    from sluicegate.service.delivery.commands import record_many as record_many
     from sluicegate.service.delivery.commands import update_incident as update_incident
     from sluicegate.service.delivery.impact import experiment_impact as experiment_impact
     from sluicegate.service.delivery.metrics import DEFAULT_WINDOW_DAYS as DEFAULT_WINDOW_DAYS
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
         IncidentEventRepository as IncidentEventRepository,
     )
     from sluicegate.service.delivery.ports import Stored as Stored
+    from sluicegate.service.delivery.ports import WebhookSources as WebhookSources
     from sluicegate.service.delivery.queries import DEFAULT_LIST_LIMIT as DEFAULT_LIST_LIMIT
     from sluicegate.service.delivery.queries import change_view as change_view
     from sluicegate.service.delivery.queries import deployment_view as deployment_view
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
     from sluicegate.service.delivery.queries import list_deployments as list_deployments
     from sluicegate.service.delivery.queries import list_incidents as list_incidents
     from sluicegate.service.delivery.rollouts import record_rollout_end as record_rollout_end
+    from sluicegate.service.delivery.webhooks import authenticate_source as authenticate_source
+    from sluicegate.service.delivery.webhooks import ingest_webhook as ingest_webhook
+    from sluicegate.service.delivery.webhooks import source_context as source_context
 
 __all__ = [
     "DEFAULT_LIST_LIMIT",
@@ -47,6 +53,9 @@ __all__ = [
     "MetricsQuery",
     "Recorded",
     "Stored",
+    "Tally",
+    "WebhookSources",
+    "authenticate_source",
     "change_view",
     "delivery_kpis",
     "deployment_view",
@@ -57,26 +66,32 @@ __all__ = [
     "get_deployment",
     "get_incident",
     "incident_view",
+    "ingest_webhook",
     "list_changes",
     "list_deployments",
     "list_incidents",
     "record_change",
     "record_deployment",
     "record_incident",
+    "record_many",
     "record_rollout_end",
+    "source_context",
     "update_incident",
 ]
 
 _TABLE = {
+    "ChangeRepository": "ports",
     "DEFAULT_LIST_LIMIT": "queries",
     "DEFAULT_WINDOW_DAYS": "metrics",
-    "MAX_WINDOW_DAYS": "metrics",
-    "ChangeRepository": "ports",
     "DeploymentRepository": "ports",
     "IncidentEventRepository": "ports",
+    "MAX_WINDOW_DAYS": "metrics",
     "MetricsQuery": "metrics",
     "Recorded": "commands",
     "Stored": "ports",
+    "Tally": "commands",
+    "WebhookSources": "ports",
+    "authenticate_source": "webhooks",
     "change_view": "queries",
     "delivery_kpis": "metrics",
     "deployment_view": "queries",
@@ -87,13 +102,16 @@ _TABLE = {
     "get_deployment": "queries",
     "get_incident": "queries",
     "incident_view": "queries",
+    "ingest_webhook": "webhooks",
     "list_changes": "queries",
     "list_deployments": "queries",
     "list_incidents": "queries",
     "record_change": "commands",
     "record_deployment": "commands",
     "record_incident": "commands",
+    "record_many": "commands",
     "record_rollout_end": "rollouts",
+    "source_context": "webhooks",
     "update_incident": "commands",
 }
 __getattr__, __dir__ = exports(__name__, _TABLE)

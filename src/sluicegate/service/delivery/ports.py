@@ -9,12 +9,14 @@ from typing import Generic, Protocol, TypeVar
 
 from sluicegate.domain.delivery.changes import Change
 from sluicegate.domain.delivery.records import Deployment, Incident
+from sluicegate.domain.delivery.sources.signatures import WebhookSource
 
 __all__ = [
     "ChangeRepository",
     "DeploymentRepository",
     "IncidentEventRepository",
     "Stored",
+    "WebhookSources",
 ]
 
 T = TypeVar("T", Deployment, Change, Incident)
@@ -69,4 +71,12 @@ class ChangeRepository(Protocol):
 
     def with_shas(self, shas: Collection[str]) -> Sequence[Change]:
         """The latest revision of every change whose own sha is one of ``shas``."""
+        ...
+
+
+class WebhookSources(Protocol):
+    """The configured webhook sources (kept outside the database: they hold secrets)."""
+
+    def find(self, name: str) -> WebhookSource | None:
+        """The source called ``name``, or None; raises Unavailable when they cannot be read."""
         ...

@@ -6,9 +6,7 @@ set, OFREP and sync routes.
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
+from sluicegate.api.ratelimit import RateLimiter
 from sluicegate.bootstrap import Container, Settings
 from sluicegate.domain.errors import NotFound
 from sluicegate.flags import CompiledFlagSet, compile_flag_set
@@ -104,33 +103,6 @@ class CompiledCache:
     async def compiled(self, deps: Deps, head: FlagHead) -> CompiledFlagSet:
         found = self.get(head)
         return found if found is not None else await run_in_threadpool(self.load, deps, head)
-
-
-class RateLimiter:
-    """Token buckets keyed by API token: ``rate`` per second, up to ``burst`` at once."""
-
-    def __init__(self, rate: float, burst: float, max_keys: int = 10_000) -> None:
-        self.rate = rate
-        self.burst = max(burst, 1.0)
-        self._max_keys = max_keys
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str) -> int | None:
-        """Take one token; None when allowed, else the whole seconds until one is available."""
-        if self.rate <= 0:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                if key not in self._buckets and len(self._buckets) >= self._max_keys:
-                    self._buckets.pop(next(iter(self._buckets)))
-                self._buckets[key] = (tokens - 1.0, now)
-                return None
-            self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self.rate))
 
 
 class RevisionHub:
