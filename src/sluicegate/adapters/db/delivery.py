@@ -22,8 +22,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
-    func,
     insert,
     select,
 )
@@ -75,6 +73,7 @@ delivery_deployments = Table(
     Column("recorded_by", String(200), nullable=False),
     PrimaryKeyConstraint("source", "id", "revision"),
     Index("ix_delivery_deployments_service_env", "service", "environment", "started_at"),
+    Index("ix_delivery_deployments_finished_at", "finished_at"),
 )
 
 delivery_incidents = Table(
@@ -133,20 +132,23 @@ def _incident(row: Row[Any]) -> Stored[Incident]:
 
 
 def _latest_rows(table: Table) -> Any:
-    """The latest revision of each (source, id), as a subquery joined back to the table."""
-    newest = (
-        select(table.c.source, table.c.id, func.max(table.c.revision).label("revision"))
-        .group_by(table.c.source, table.c.id)
-        .subquery()
+    """The rows that are the latest revision of their (source, id).
+
+    A NOT EXISTS probe of the primary key (source, id, revision) per candidate row, so a filter
+    on the table's own columns (an indexed time) narrows the scan first: a GROUP BY over every
+    revision would read the whole table whatever the window.
+    """
+    newer = table.alias("newer")
+    later = (
+        select(newer.c.revision)
+        .where(
+            newer.c.source == table.c.source,
+            newer.c.id == table.c.id,
+            newer.c.revision > table.c.revision,
+        )
+        .exists()
     )
-    return select(table).join(
-        newest,
-        and_(
-            table.c.source == newest.c.source,
-            table.c.id == newest.c.id,
-            table.c.revision == newest.c.revision,
-        ),
-    )
+    return select(table).where(~later)
 
 
 class SqlDeployments:
