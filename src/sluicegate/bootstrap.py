@@ -53,7 +53,7 @@ from sluicegate.domain.risk import RiskMatrix
 from sluicegate.service.audit.commands import HeadPublication
 from sluicegate.service.audit.ports import HeadPublisher
 from sluicegate.service.auditing import record
-from sluicegate.service.cache import TtlCache
+from sluicegate.service.cache import TtlCache, VersionedCache
 from sluicegate.service.context import SYSTEM, Deps, RequestContext
 from sluicegate.service.gates.processes import GateRuntime
 from sluicegate.service.metrics.ports import MetricSource
@@ -391,6 +391,7 @@ def build(
             engine, signer, settings.checkpoint_every, on_write=token_cache.clear
         ),
         token_cache=token_cache,
+        delivery_cache=VersionedCache(max_entries=4),
         clock=clock or SystemClock(),
         ids=ids or UuidFactory(),
         default_risk_matrix=matrix,

@@ -16,6 +16,7 @@ from tests.support.delivery import HOUR, T0, history
 from sluicegate.domain.errors import InvalidInput
 from sluicegate.service.access import identity
 from sluicegate.service.context import RequestContext
+from sluicegate.service.delivery.commands import record_deployment
 from sluicegate.service.delivery.metrics import MetricsQuery, dora_metrics, explain_metric
 from sluicegate.service.delivery.payloads import (
     change_payload,
@@ -150,3 +151,48 @@ def test_bad_http_queries_are_4xx_and_name_the_field(
         return
     assert r.status_code in (400, 422), r.text
     assert field in r.text
+
+
+def test_the_read_model_follows_writes_from_any_process(harness: Harness) -> None:
+    """Linked facts are served from memory while the delivery version stands still, and a write
+    through another container (another worker or replica) on the same database is seen next."""
+    from sluicegate.bootstrap import build
+
+    _load(harness)
+    deps = harness.container.deps
+    assert deps.delivery_cache is not None
+    first = dora_metrics(deps, _ctx(harness), DAY)
+    assert len(deps.delivery_cache) == 1
+    with deps.uow(readonly=True) as uow:
+        version = uow.deployments.version()
+    assert dora_metrics(deps, _ctx(harness), DAY) == first  # served from the cache
+    other = build(harness.container.settings, clock=harness.clock)
+    try:
+        late = {
+            "id": "d6",
+            "source": "ci",
+            "service": "shop",
+            "environment": "production",
+            "status": "failure",
+            "started_at": (T0 + timedelta(hours=20)).isoformat(),
+            "finished_at": (T0 + timedelta(hours=21)).isoformat(),
+            "revisions": [{"repo": "r", "sha": "d6d6d6d6"}],
+        }
+        record_deployment(
+            other.deps,
+            RequestContext(identity.authenticate(other.deps, harness.tokens["alice"])),
+            _as_event(late),
+        )
+    finally:
+        other.close()
+    with deps.uow(readonly=True) as uow:
+        assert uow.deployments.version() > version
+    after = dora_metrics(deps, _ctx(harness), DAY)
+    assert after["deployment_frequency"]["deployments"] == 6
+    assert after["change_fail_rate"]["numerator"] == 3
+
+
+def _as_event(body: dict[str, Any]) -> Any:
+    from sluicegate.api.routes.delivery import DeploymentBody
+
+    return DeploymentBody.model_validate(body).event()

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-__all__ = ["TtlCache"]
+__all__ = ["TtlCache", "VersionedCache"]
 
 V = TypeVar("V")
 
@@ -74,6 +74,43 @@ class TtlCache(Generic[V]):
         with self._lock:
             self._generation += 1
             self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class VersionedCache(Generic[V]):
+    """Values computed from data at a version: a value is served only while the data's version
+    is still the one it was computed at. At most ``max_entries`` keys (least recently used
+    dropped first).
+
+    The delivery metrics keep their linked facts here (docs/delivery-metrics.md, "Speed"):
+    linking a window's events is the expensive step, the store's delivery version is one
+    indexed read, and any delivery write (in any process) moves it.
+    """
+
+    def __init__(self, max_entries: int = 4) -> None:
+        self._max = max(1, max_entries)
+        self._lock = threading.Lock()
+        self._items: dict[Hashable, tuple[int, V]] = {}
+
+    def get(self, key: Hashable, version: int) -> V | None:
+        with self._lock:
+            found = self._items.pop(key, None)
+            if found is None:
+                return None
+            self._items[key] = found  # most recently used last
+        return found[1] if found[0] == version else None
+
+    def put(self, key: Hashable, version: int, value: V) -> None:
+        with self._lock:
+            current = self._items.get(key)
+            if current is not None and current[0] > version:
+                return  # a newer value is there already
+            self._items.pop(key, None)
+            while len(self._items) >= self._max:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (version, value)
 
     def __len__(self) -> int:
         return len(self._items)

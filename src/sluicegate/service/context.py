@@ -9,7 +9,7 @@ from datetime import datetime
 from sluicegate.domain.access.identity import Principal, Role
 from sluicegate.domain.audit.segments import Segment
 from sluicegate.domain.risk import RiskMatrix
-from sluicegate.service.cache import TtlCache
+from sluicegate.service.cache import TtlCache, VersionedCache
 from sluicegate.service.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["SYSTEM", "AuditScanner", "Deps", "RequestContext", "ts_string"]
@@ -30,6 +30,8 @@ class Deps:
     max_token_days: int = 365
     #: recently authenticated tokens (None: every request looks its token up)
     token_cache: TtlCache[object] | None = None
+    #: the delivery metrics' linked facts by window, at the store's delivery version
+    delivery_cache: VersionedCache[object] | None = None
 
     def risk_matrix(self, uow: UnitOfWork) -> RiskMatrix:
         """The admin-replaced matrix if there is one, else the configured default."""

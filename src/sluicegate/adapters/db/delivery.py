@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    update,
 )
 
 from sluicegate.adapters.db.schema import UTCDateTime, metadata
@@ -97,6 +99,32 @@ delivery_incidents = Table(
 )
 
 
+#: One row, moved by every append to a delivery table in the same transaction: the version the
+#: metrics' cached linked facts were computed at (service.cache.VersionedCache).
+delivery_version = Table(
+    "delivery_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+)
+
+
+def _bump(conn: Connection) -> None:
+    """Move the delivery version (the row exists from migration 0014 on)."""
+    conn.execute(
+        update(delivery_version)
+        .where(delivery_version.c.id == 1)
+        .values(n=delivery_version.c.n + 1)
+    )
+
+
+def read_version(conn: Connection) -> int:
+    found = conn.execute(
+        select(delivery_version.c.n).where(delivery_version.c.id == 1)
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
 def _deployment(row: Row[Any]) -> Stored[Deployment]:
     event = Deployment(
         source=row.source,
@@ -161,6 +189,7 @@ class SqlDeployments:
         return [_deployment(row) for row in self._conn.execute(stmt)]
 
     def append(self, stored: Stored[Deployment]) -> None:
+        _bump(self._conn)
         d = stored.event
         self._conn.execute(
             insert(delivery_deployments).values(
@@ -203,6 +232,10 @@ class SqlDeployments:
         stmt = stmt.order_by(t.c.started_at.desc(), t.c.source, t.c.id).limit(limit)
         return [_deployment(row) for row in self._conn.execute(stmt)]
 
+    def version(self) -> int:
+        """The delivery version: moved by every append to any delivery table."""
+        return read_version(self._conn)
+
     def finished_since(self, at: datetime) -> Sequence[Deployment]:
         t = delivery_deployments
         stmt = _latest_rows(t).where(t.c.finished_at >= at).order_by(t.c.source, t.c.id)
@@ -219,6 +252,7 @@ class SqlDeliveryIncidents:
         return [_incident(row) for row in self._conn.execute(stmt)]
 
     def append(self, stored: Stored[Incident]) -> None:
+        _bump(self._conn)
         i = stored.event
         self._conn.execute(
             insert(delivery_incidents).values(
@@ -337,6 +371,7 @@ class SqlChanges:
         return [_change(row) for row in self._conn.execute(stmt)]
 
     def append(self, stored: Stored[Change]) -> None:
+        _bump(self._conn)
         c = stored.event
         self._conn.execute(
             insert(delivery_changes).values(

@@ -25,6 +25,7 @@ by content, and ties break on ids.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -222,12 +223,14 @@ class _ChangeIndex:
                 continue  # never landed, so never deployed
             by_repo[c.repo].append(c)
         self.counted: dict[str, list[Change]] = {}
+        self._times: dict[str, list[datetime]] = {}  # counted[repo]'s landing times, sorted
         self.carrier: dict[tuple[str, str], Change] = {}
         for repo, items in by_repo.items():
             covered = {s for c in items if c.kind is ChangeKind.PULL_REQUEST for s in c.shas}
             keep = [c for c in items if c.kind is ChangeKind.PULL_REQUEST or c.sha not in covered]
             keep.sort(key=lambda c: (c.landed_at, _key(c.source, c.id)))
             self.counted[repo] = keep
+            self._times[repo] = [c.landed_at for c in keep]
             # A pull request carries its landed sha before a bare commit of the same sha does.
             for c in sorted(
                 items, key=lambda c: (c.kind is ChangeKind.PULL_REQUEST, c.source, c.id)
@@ -240,11 +243,12 @@ class _ChangeIndex:
         return carrier.landed_at if carrier is not None else fallback
 
     def landed_between(self, repo: str, after: datetime | None, upto: datetime) -> list[Change]:
-        return [
-            c
-            for c in self.counted.get(repo, [])
-            if (after is None or c.landed_at > after) and c.landed_at <= upto
-        ]
+        """The counted changes of ``repo`` that landed in ``(after, upto]``, by landing."""
+        times = self._times.get(repo)
+        if not times:
+            return []
+        first = 0 if after is None else bisect_right(times, after)
+        return self.counted[repo][first : bisect_right(times, upto)]
 
 
 def _change_links(
@@ -298,6 +302,7 @@ def _incident_links(
     for d in deployments:
         for _repo, sha in d.revisions:
             shipped_by.setdefault(sha, d.key)
+    by_service = _ByService(deployments)
     links: list[IncidentLink] = []
     unlinked: list[str] = []
     for inc in sorted(incidents, key=lambda i: (i.created_at, i.source, i.id)):
@@ -305,7 +310,7 @@ def _incident_links(
         if inc.change_induced is False:
             unlinked.append(key)
             continue
-        found = _find_cause(inc, deployments, names, shipped_by, window)
+        found = _find_cause(inc, by_service, names, shipped_by, window)
         if found is None:
             unlinked.append(key)
         else:
@@ -313,9 +318,28 @@ def _incident_links(
     return links, unlinked
 
 
+class _ByService:
+    """Each service's deployments in the global order (by finish, then key), with their finish
+    times for bisection, and the rollbacks and hotfixes among them."""
+
+    def __init__(self, deployments: Sequence[LogicalDeployment]) -> None:
+        self.order = {d.key: i for i, d in enumerate(deployments)}
+        self.all: dict[str, list[LogicalDeployment]] = defaultdict(list)
+        self.undo: dict[str, list[LogicalDeployment]] = defaultdict(list)
+        for d in deployments:  # already sorted by (finished_at, key)
+            self.all[d.service].append(d)
+            if d.kinds & _UNDO:
+                self.undo[d.service].append(d)
+        self.finish = {s: [d.finished_at for d in ds] for s, ds in self.all.items()}
+        self.undo_finish = {s: [d.finished_at for d in ds] for s, ds in self.undo.items()}
+
+
+_UNDO = frozenset({DeploymentKind.ROLLBACK, DeploymentKind.HOTFIX})
+
+
 def _find_cause(
     inc: Incident,
-    deployments: Sequence[LogicalDeployment],
+    by_service: _ByService,
     names: _Names,
     shipped_by: Mapping[str, str],
     window: timedelta,
@@ -326,21 +350,45 @@ def _find_cause(
             return named.key, "explicit"
     if inc.root_cause_sha is not None and inc.root_cause_sha in shipped_by:
         return shipped_by[inc.root_cause_sha], "root-cause-sha"
-    services = set(inc.services)
+    services = sorted(set(inc.services))
     end = inc.resolved_at
-    for d in deployments:  # by finish time: the first undo during the incident wins
-        undo = d.kinds & {DeploymentKind.ROLLBACK, DeploymentKind.HOTFIX}
-        during = d.finished_at >= inc.created_at and (end is None or d.started_at <= end)
-        if d.service in services and undo and during:
-            for target in d.rollback_of:
-                named = names.find(d.source, target)
-                if named is not None and named.key != d.key:
-                    return named.key, "rollback"
-    latest = None
-    for d in deployments:
-        if d.service in services and inc.created_at - window <= d.finished_at <= inc.created_at:
-            latest = d  # sorted by finish, so the last one that fits is the latest
-    return (latest.key, "window") if latest is not None else None
+    # rollback: the first undo (by finish) of an impacted service during the incident that
+    # names another deployment
+    best: tuple[int, str] | None = None
+    for service in services:
+        undo = by_service.undo.get(service, [])
+        for d in undo[bisect_left(by_service.undo_finish.get(service, []), inc.created_at) :]:
+            if end is not None and d.started_at > end:
+                continue
+            target = _undone(d, names)
+            if target is not None:
+                rank = by_service.order[d.key]
+                if best is None or rank < best[0]:
+                    best = (rank, target)
+                break  # later undos of this service finish later
+    if best is not None:
+        return best[1], "rollback"
+    # window: the latest production deployment of an impacted service at most ``window``
+    # before the incident opened
+    latest: tuple[int, str] | None = None
+    for service in services:
+        times = by_service.finish.get(service, [])
+        i = bisect_right(times, inc.created_at) - 1
+        if i >= 0 and times[i] >= inc.created_at - window:
+            d = by_service.all[service][i]
+            rank = by_service.order[d.key]
+            if latest is None or rank > latest[0]:
+                latest = (rank, d.key)
+    return (latest[1], "window") if latest is not None else None
+
+
+def _undone(d: LogicalDeployment, names: _Names) -> str | None:
+    """The key of the first deployment ``d`` rolls back that is not ``d`` itself."""
+    for target in d.rollback_of:
+        named = names.find(d.source, target)
+        if named is not None and named.key != d.key:
+            return named.key
+    return None
 
 
 def link(
@@ -377,10 +425,15 @@ def _unique(events: Iterable[_E]) -> list[_E]:
     Callers pass the latest revision of each event; should two differing revisions of one id
     arrive, the choice between them is made by content, so never by arrival order.
     """
-    chosen: dict[tuple[str, str], _E] = {}
-    for e in sorted(events, key=repr):
-        chosen[(e.source, e.id)] = e
-    return list(chosen.values())
+    groups: dict[tuple[str, str], list[_E]] = defaultdict(list)
+    for e in events:
+        groups[(e.source, e.id)].append(e)
+    # the largest repr wins among differing copies: what sorting all by repr kept, without
+    # paying repr for the (usual) single copy
+    return [
+        found[0] if len(found) == 1 else max(found, key=repr)
+        for _, found in sorted(groups.items(), key=lambda kv: kv[0])
+    ]
 
 
 def _failed(
@@ -408,6 +461,10 @@ def _rework(
     rules: LinkRules,
 ) -> dict[str, tuple[str, ...]]:
     by_key = {_key(c.source, c.id): c for c in changes}
+    on_service: dict[str, list[Incident]] = defaultdict(list)
+    for i in incidents:
+        for service in set(i.services):
+            on_service[service].append(i)
     shipped: dict[str, list[Change]] = defaultdict(list)
     for link_ in links:
         shipped[link_.deployment].append(by_key[link_.change])
@@ -421,7 +478,7 @@ def _rework(
             if r.reverts and c.reverts is not None:
                 reasons.append(f"ships revert {c.source}/{c.id}")
             fix = sorted(set(c.labels) & r.fix_labels)
-            if fix and _incident_open(d.service, c.landed_at, incidents):
+            if fix and _incident_open(d.service, c.landed_at, on_service.get(d.service, [])):
                 reasons.append(f"ships fix {c.source}/{c.id} ({fix[0]}) during an incident")
         if reasons:
             out[d.key] = tuple(reasons)

@@ -24,6 +24,7 @@ A figure over no events is ``None`` ("no data"), never zero.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -248,6 +249,7 @@ def recoveries(linked: Linked, deployments: Sequence[LogicalDeployment]) -> list
             (link.created_at, link.resolved_at, link.incident)
         )
     out: list[Recovery] = []
+    successes = _Successes(linked.deployments, [d for d in deployments if d.key in linked.failed])
     for d in deployments:
         if d.key not in linked.failed:
             continue
@@ -262,7 +264,7 @@ def recoveries(linked: Linked, deployments: Sequence[LogicalDeployment]) -> list
                 end = max(e for e in ends if e is not None)
                 out.append(Recovery(d.key, start, end, f"incidents {names}"))
             continue
-        after = _next_success(linked.deployments, d)
+        after = successes.after(d)
         if after is None:
             out.append(Recovery(d.key, d.finished_at, None, "open: no successful deployment yet"))
         else:
@@ -271,18 +273,27 @@ def recoveries(linked: Linked, deployments: Sequence[LogicalDeployment]) -> list
     return out
 
 
-def _next_success(
-    deployments: Sequence[LogicalDeployment], failed: LogicalDeployment
-) -> LogicalDeployment | None:
-    for d in deployments:  # sorted by finish
-        if (
-            d.service == failed.service
-            and d.environment == failed.environment
-            and d.finished_at > failed.finished_at
-            and d.status is DeploymentStatus.SUCCESS
-        ):
-            return d
-    return None
+class _Successes:
+    """The successful deployments of each (service, environment) some failure needs, in the
+    deployments' order (by finish, then key), with their finish times for bisection."""
+
+    def __init__(
+        self, deployments: Sequence[LogicalDeployment], failed: Sequence[LogicalDeployment]
+    ) -> None:
+        wanted = {(d.service, d.environment) for d in failed}
+        self._found: dict[tuple[str, str], list[LogicalDeployment]] = {k: [] for k in wanted}
+        for d in deployments:  # sorted by finish
+            found = self._found.get((d.service, d.environment))
+            if found is not None and d.status is DeploymentStatus.SUCCESS:
+                found.append(d)
+        self._times = {k: [d.finished_at for d in v] for k, v in self._found.items()}
+
+    def after(self, failed: LogicalDeployment) -> LogicalDeployment | None:
+        """The first success of the failure's service and environment that finished later."""
+        key = (failed.service, failed.environment)
+        found = self._found.get(key, [])
+        i = bisect_right(self._times.get(key, []), failed.finished_at)
+        return found[i] if i < len(found) else None
 
 
 def _compute(scoped: _Scoped, window: Window, lower_median: bool) -> Metrics:

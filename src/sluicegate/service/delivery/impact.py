@@ -171,7 +171,9 @@ def experiment_impact(
         services = frozenset(str(s) for s in exp.document.get("services", []) or [])
         after_end = min(end + span, now)
         last = after_end if ends and after_end > end else end
-        linked = load_linked(uow, Window(start - span, max(last, start + timedelta(seconds=1))))
+        linked = load_linked(
+            uow, Window(start - span, max(last, start + timedelta(seconds=1))), deps.delivery_cache
+        )
     before = _period("before", Window(start - span, start), linked, services, key)
     periods = {"before": _view(before)}
     comparisons: dict[str, Any] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,7 @@ from sluicegate.domain.delivery.metrics import (
 )
 from sluicegate.domain.errors import FieldError, InvalidInput, NotFound
 from sluicegate.service.audit.ports import AuditFilter
+from sluicegate.service.cache import VersionedCache
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.ports import UnitOfWork
 
@@ -128,9 +129,30 @@ def _services(uow: UnitOfWork, plan: _Plan) -> frozenset[str] | None:
     return frozenset(named)
 
 
-def load_linked(uow: UnitOfWork, window: Window) -> Linked:
-    """The linked events that matter to ``window``, with one window of lookback."""
+def load_linked(
+    uow: UnitOfWork, window: Window, cache: VersionedCache[object] | None = None
+) -> Linked:
+    """The linked events that matter to ``window``, with one window of lookback.
+
+    The lookback starts at midnight UTC (one window before the window's start, rounded down),
+    so the windows that end "now" share one set of linked facts for a day. With a ``cache``,
+    that set is linked once per delivery version (any delivery write moves it) and served from
+    memory after: the read model of docs/delivery-metrics.md ("Speed").
+    """
     since = window.start - (window.end - window.start)  # one window of lookback
+    since = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if cache is None:
+        return _link_since(uow, since)
+    version = uow.deployments.version()
+    found = cache.get(since, version)
+    if isinstance(found, Linked):
+        return found
+    linked = _link_since(uow, since)
+    cache.put(since, version, linked)
+    return linked
+
+
+def _link_since(uow: UnitOfWork, since: datetime) -> Linked:
     deployments = uow.deployments.finished_since(since)
     incidents = uow.delivery_incidents.created_since(since)
     changes: dict[tuple[str, str], Change] = {
@@ -151,7 +173,7 @@ def dora_metrics(deps: Deps, ctx: RequestContext, query: MetricsQuery) -> dict[s
     plan = _plan(query, deps.clock.now())
     with deps.uow(readonly=True) as uow:
         services = _services(uow, plan)
-        linked = load_linked(uow, plan.window)
+        linked = load_linked(uow, plan.window, deps.delivery_cache)
     out: dict[str, Any] = {
         "scope": plan.scope,
         "timezone": plan.zone.key,
@@ -191,7 +213,7 @@ def explain_metric(
     plan = _plan(query, deps.clock.now())
     with deps.uow(readonly=True) as uow:
         services = _services(uow, plan)
-        linked = load_linked(uow, plan.window)
+        linked = load_linked(uow, plan.window, deps.delivery_cache)
     figures = compute(linked, plan.window, services=services, lower_median=query.lower_median)
     key = {
         Metric.DEPLOYMENT_FREQUENCY: "deployment_frequency",
@@ -286,7 +308,7 @@ def delivery_kpis(
     plan = _plan(query, deps.clock.now())
     with deps.uow(readonly=True) as uow:
         services = _services(uow, plan)
-        linked = load_linked(uow, plan.window)
+        linked = load_linked(uow, plan.window, deps.delivery_cache)
         facts = _facts(uow, plan)
     deployments = [d for d in linked.deployments if services is None or d.service in services]
     return {

@@ -47,6 +47,10 @@ class DeploymentRepository(Protocol):
         """The latest revision of every deployment that finished at or after ``at``."""
         ...
 
+    def version(self) -> int:
+        """Moved by every append to a deployment, change or incident (in any process)."""
+        ...
+
 
 class IncidentEventRepository(Protocol):
     def history(self, source: str, event_id: str) -> list[Stored[Incident]]: ...

@@ -1,0 +1,1 @@
+"""Reference implementations of the delivery linking and metrics (differential tests)."""
