@@ -136,6 +136,13 @@ class Linked:
     unlinked_incidents: tuple[str, ...]
     failed: Mapping[str, tuple[str, ...]]  # deployment key -> reasons
     rework: Mapping[str, tuple[str, ...]]  # deployment key -> reasons
+    #: indexes for scoped reads (derived from the fields above; not part of the value)
+    by_service: Mapping[str, tuple[LogicalDeployment, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    changes_of: Mapping[str, tuple[ChangeLink, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 def _key(source: str, event_id: str) -> str:
@@ -409,6 +416,12 @@ def link(
     )
     failed = _failed(logical, incident_links)
     rework = _rework(logical, change_links, changes, incidents, rules)
+    by_service: dict[str, list[LogicalDeployment]] = defaultdict(list)
+    for d in logical:
+        by_service[d.service].append(d)
+    changes_of: dict[str, list[ChangeLink]] = defaultdict(list)
+    for c in change_links:
+        changes_of[c.deployment].append(c)
     return Linked(
         deployments=tuple(logical),
         changes=tuple(change_links),
@@ -416,6 +429,8 @@ def link(
         unlinked_incidents=tuple(unlinked),
         failed=failed,
         rework=rework,
+        by_service={k: tuple(v) for k, v in by_service.items()},
+        changes_of={k: tuple(v) for k, v in changes_of.items()},
     )
 
 

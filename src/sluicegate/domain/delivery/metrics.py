@@ -215,15 +215,20 @@ class _Scoped:
     changes: tuple[ChangeLink, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        def inside(service: str) -> bool:
-            return self.services is None or service in self.services
-
-        deployments = tuple(d for d in self.linked.deployments if inside(d.service))
-        keys = {d.key for d in deployments}
+        linked = self.linked
+        if self.services is None:
+            deployments, changes = linked.deployments, linked.changes
+        elif linked.by_service or not linked.deployments:
+            # the indexes: the scope's deployments in their global order, and their changes
+            picked = [d for s in self.services for d in linked.by_service.get(s, ())]
+            deployments = tuple(sorted(picked, key=lambda d: (d.finished_at, d.key)))
+            changes = tuple(c for d in deployments for c in linked.changes_of.get(d.key, ()))
+        else:  # a Linked built without its indexes
+            deployments = tuple(d for d in linked.deployments if d.service in self.services)
+            keys = {d.key for d in deployments}
+            changes = tuple(c for c in linked.changes if c.deployment in keys)
         object.__setattr__(self, "deployments", deployments)
-        object.__setattr__(
-            self, "changes", tuple(c for c in self.linked.changes if c.deployment in keys)
-        )
+        object.__setattr__(self, "changes", changes)
 
 
 def phases(link: ChangeLink) -> dict[str, float]:
