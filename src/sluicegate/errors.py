@@ -27,7 +27,10 @@ import ``sluicegate.domain``) and ``sluicegate.stats`` can join the tree. It hol
     │   ├── InputError                 (invalid-policy-input)     adapters.policy.regoinput
     │   ├── InvalidSettings            (invalid-settings)         bootstrap
     │   ├── PolicyCompileError         (policy-compile-error)     service.policy_port
-    │   └── MetricQueryError           (metric-query-invalid)     service.metrics_port
+    │   ├── MetricQueryError           (metric-query-invalid)     service.metrics_port
+    │   ├── PayloadError               (invalid-webhook-payload)  domain.delivery.sources
+    │   ├── InvalidSources             (invalid-delivery-sources) adapters.delivery_sources
+    │   └── SloSpecError               (invalid-slo)              domain.slo.spec
     ├── NotFound                       (not-found)                404, exit 6
     ├── Conflict                       (conflict)                 409, exit 7
     │   ├── AlreadyExists              (already-exists)           409, exit 7
@@ -46,9 +49,10 @@ import ``sluicegate.domain``) and ``sluicegate.stats`` can join the tree. It hol
         │   ├── PolicyCompileError     (also InvalidInput, which wins)
         │   ├── PolicyEvaluationError  (policy-evaluation-failed)
         │   └── PolicyUnavailable      (policy-unavailable)       service.gates
-        └── MetricSourceError          (metric-source-error)      service.metrics_port
-            ├── MetricQueryError       (also InvalidInput, which wins)
-            └── MetricSourceUnavailable (metric-source-unavailable)
+        ├── MetricSourceError          (metric-source-error)      service.metrics_port
+        │   ├── MetricQueryError       (also InvalidInput, which wins)
+        │   └── MetricSourceUnavailable (metric-source-unavailable)
+        └── RateLimited                (rate-limited)             429  api.ratelimit
 
 Errors that were ``ValueError`` before joining the tree still are (``class X(InvalidInput,
 ValueError)``), so every ``except ValueError`` keeps working.

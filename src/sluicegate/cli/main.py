@@ -136,6 +136,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "kpi_app",
         "Innovation KPIs beside delivery (docs/delivery-metrics.md).",
     ),
+    "slo": (
+        "slo",
+        "app",
+        "SLOs as code: validate OpenSLO v1 or Sloth specs and generate their Prometheus rules, "
+        "offline (docs/slo.md).",
+    ),
     "judge": (
         "rollouts.judge",
         "judge_command",
