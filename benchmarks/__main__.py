@@ -18,6 +18,7 @@ MODULES = [
     "false_rollbacks",
     "cli_startup",
     "server",
+    "delivery",
 ]
 
 
