@@ -191,6 +191,13 @@ class Settings(BaseSettings):
     delivery_sources_file: _OptionalPath = _env("SLUICE_DELIVERY_SOURCES", None)
     ingest_rate: float = _env("SLUICE_INGEST_RATE", 200.0, ge=0)
     ingest_burst: float = _env("SLUICE_INGEST_BURST", 2000.0, ge=0)
+    # Alertmanager notifications in: the labels that name the service (the first present wins),
+    # the severity label, and the source the incidents are recorded under
+    alert_service_labels: str = _env("SLUICE_ALERT_SERVICE_LABELS", "service,app,job")
+    alert_severity_label: str = _env("SLUICE_ALERT_SEVERITY_LABEL", "severity", min_length=1)
+    alert_source: str = _env(
+        "SLUICE_ALERT_SOURCE", "alertmanager", max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$"
+    )
     extra: Mapping[str, str] = Field(default_factory=dict, exclude=True)
 
     @classmethod

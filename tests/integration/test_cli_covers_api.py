@@ -153,6 +153,9 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/ofrep/v1/evaluate/flags/{key}"): "OFREP evaluation for OpenFeature providers, "
     "with a flag-set token (docs/ofrep.md)",
     ("POST", "/ofrep/v1/evaluate/flags"): "OFREP bulk evaluation for OpenFeature providers",
+    ("POST", "/api/v1/alerts/alertmanager"): "Alertmanager's webhook_configs post their "
+    "notifications here with a contributor's bearer token; `sluice incident open|resolve` is "
+    "the CLI's way in",
     ("POST", "/api/v1/delivery/webhooks/{source}"): "GitHub, GitLab and Azure DevOps post "
     "here, signed with the source's secret; `sluice delivery sources` checks their "
     "configuration and `sluice deploy record` is the CLI's way in",

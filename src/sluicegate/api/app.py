@@ -22,6 +22,7 @@ from sluicegate.api.middleware import (
     EdgeMiddleware,
     install_access_log_redaction,
 )
+from sluicegate.api.routes import alerts as alert_routes
 from sluicegate.api.routes import audit, experiments, health, home, risk
 from sluicegate.api.routes import delivery as delivery_routes
 from sluicegate.api.routes import gates as gate_routes
@@ -164,6 +165,7 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(rollout_routes.router, prefix="/api/v1")
     app.include_router(metric_routes.router, prefix="/api/v1")
     app.include_router(delivery_routes.router, prefix="/api/v1")
+    app.include_router(alert_routes.router, prefix="/api/v1")
     app.add_middleware(
         EdgeMiddleware,
         max_bytes=container.settings.max_body_bytes,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sluicegate.service.lazy import exports
 
 if TYPE_CHECKING:
+    from sluicegate.service.delivery.alerts import receive_alertmanager as receive_alertmanager
     from sluicegate.service.delivery.commands import Recorded as Recorded
     from sluicegate.service.delivery.commands import Tally as Tally
     from sluicegate.service.delivery.commands import record_change as record_change
@@ -70,6 +71,7 @@ __all__ = [
     "list_changes",
     "list_deployments",
     "list_incidents",
+    "receive_alertmanager",
     "record_change",
     "record_deployment",
     "record_incident",
@@ -106,6 +108,7 @@ _TABLE = {
     "list_changes": "queries",
     "list_deployments": "queries",
     "list_incidents": "queries",
+    "receive_alertmanager": "alerts",
     "record_change": "commands",
     "record_deployment": "commands",
     "record_incident": "commands",

@@ -140,8 +140,20 @@ def record_incident(deps: Deps, ctx: RequestContext, event: Incident) -> Recorde
         return _store_incident(deps, uow, ctx, event)
 
 
-def _store_incident(deps: Deps, uow: Any, ctx: RequestContext, event: Incident) -> Recorded:
+def _store_incident(
+    deps: Deps, uow: Any, ctx: RequestContext, event: Incident, *, keep_opened: bool = False
+) -> Recorded:
     history = uow.delivery_incidents.history(event.source, event.id)
+    if history and keep_opened:
+        # a source that reports an incident again with facts that drift (Alertmanager: an
+        # alert's annotations may change between re-sends): the incident keeps what it was
+        # opened with and takes only the times it has not got yet
+        latest = history[-1].event
+        event = replace(
+            latest,
+            acknowledged_at=latest.acknowledged_at or event.acknowledged_at,
+            resolved_at=latest.resolved_at or event.resolved_at,
+        )
     if history:
         step = incident_step([s.event for s in history], event)
         if step is Step.SAME:
@@ -252,6 +264,7 @@ def record_many(
     events: Sequence[Deployment | Incident | Change],
     *,
     keep_started: bool = False,
+    keep_opened: bool = False,
 ) -> Tally:
     """Record several events in one transaction: all of them, or (on any error) none.
 
@@ -259,6 +272,8 @@ def record_many(
     several events (a push with its commits) goes in whole, so a redelivery after a failure
     starts from the same store. ``keep_started``: a known deployment keeps the start time it
     was first reported with (for sources whose every status report carries its own time).
+    ``keep_opened``: a known incident keeps the facts it was opened with and takes only the
+    acknowledged and resolved times it has not got yet (Alertmanager's re-sent alerts).
     """
     authorize(ctx.principal, Action.DELIVERY_WRITE)
     for event in events:
@@ -274,7 +289,10 @@ def record_many(
                     _store_deployment(deps, uow, ctx, event, keep_started=keep_started),
                 )
             elif isinstance(event, Incident):
-                kind, (_, new) = "incidents", _store_incident(deps, uow, ctx, event)
+                kind, (_, new) = (
+                    "incidents",
+                    _store_incident(deps, uow, ctx, event, keep_opened=keep_opened),
+                )
             else:
                 kind, (_, new) = "changes", _store_change(deps, uow, ctx, event)
             tally[kind]["recorded" if new else "unchanged"] += 1
