@@ -219,3 +219,28 @@ def test_engine_agrees_with_flagd_core(
         for flag in ("colour", "switch"):
             ours_result = _ours(ours, flag, ctx, swap)
             assert ours_result == _reference(core, flag, ctx, swap), (flag, ctx)
+
+
+def test_an_unknown_operator_evaluates_its_arguments_first() -> None:
+    """JsonLogic evaluates an operator's arguments before it looks the operator up, so a failing
+    argument is a GENERAL error and only a clean one reaches the unknown operator's PARSE_ERROR
+    (found by the property above)."""
+    for args, expected in (
+        ([{"%": [None, None]}], ("ERROR", "GENERAL")),
+        ([{"var": "x"}], ("ERROR", "PARSE_ERROR")),
+    ):
+        definition: dict[str, Any] = {
+            "flags": {
+                "switch": {
+                    "state": "ENABLED",
+                    "variants": {"on": True, "off": False},
+                    "defaultVariant": "off",
+                    "targeting": {"if": [{"nope": args}, "on", "off"]},
+                }
+            }
+        }
+        core = FlagdCore()
+        core.set_flags(json.dumps(definition))
+        ours = compile_flag_set(definition)
+        assert _reference(core, "switch", {}, False) == expected
+        assert _ours(ours, "switch", {}, False) == expected

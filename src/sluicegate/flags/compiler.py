@@ -107,12 +107,19 @@ class Compiler:
         if found not in self.findings:
             self.findings.append(found)
 
-    def invalid(self, path: tuple[str | int, ...], reason: str) -> Node:
-        """A rule flagd cannot parse: evaluating it gives ``PARSE_ERROR``, as in flagd."""
+    def invalid(self, path: tuple[str | int, ...], reason: str, args: Node | None = None) -> Node:
+        """A rule flagd cannot parse: evaluating it gives ``PARSE_ERROR``, as in flagd.
+
+        ``args``: an unknown operator's arguments, evaluated first as JsonLogic does, so an
+        argument that fails (``%`` of nulls) fails the same way before the operator is looked up.
+        """
         self.problem(path, reason, "PARSE_ERROR when evaluated")
         message = f"{pointer(*path)}: {reason}"
+        arg_fn = None if args is None or args.is_const else args.fn
 
-        def invalid_fn(_data: Any) -> Any:
+        def invalid_fn(data: Any) -> Any:
+            if arg_fn is not None:
+                arg_fn(data)
             raise InvalidRule(message)
 
         return Node(invalid_fn)
@@ -143,7 +150,10 @@ class Compiler:
                 return self._compile_ref(args, (*path, op), root)
             compiler = OPERATORS.get(op)
             if compiler is None:
-                return self.invalid((*path, op), f"unknown operator {op!r}")
+                operands = self.compile(
+                    args if isinstance(args, list) else [args], (*path, op), root
+                )
+                return self.invalid((*path, op), f"unknown operator {op!r}", operands)
             arg_list = args if isinstance(args, list) else [args]
             arg_path = (*path, op)
             if not isinstance(args, list):
