@@ -164,6 +164,8 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = _env("SLUICE_WEBHOOK_BACKOFF", 10.0)
     webhook_timeout_seconds: float = _env("SLUICE_WEBHOOK_TIMEOUT", 10.0)
     jit_max_hours: float = _env("SLUICE_JIT_MAX_HOURS", 8.0)
+    # how long a dashboard sign-in lasts (src/sluicegate/web/session.py)
+    ui_session_hours: float = _env("SLUICE_UI_SESSION_HOURS", 8.0, gt=0, le=24 * 30)
     # the Rego bundle of policy gates; None: they fail closed
     policy_dir: _OptionalPath = _env("SLUICE_POLICY_DIR", None)
     max_override_days: float = _env("SLUICE_MAX_OVERRIDE_DAYS", 7.0)

@@ -22,6 +22,13 @@ _PROCESS = (
     "stages: [{name: sandbox}]\n"
 )
 
+_SLO = (
+    'version: "prometheus/v1"\nservice: matrix\nslos:\n  - name: availability\n'
+    "    objective: 99.9\n    sli:\n      raw:\n"
+    "        error_ratio_query: sum(rate(errors[{{.window}}]))\n"
+    "    alerting:\n      name: MatrixBurn\n"
+)
+
 # (action, method, path, request kwargs). Bodies are valid, so only authorisation can refuse.
 ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
     (Action.TEAM_READ, "GET", "/api/v1/teams", {}),
@@ -263,6 +270,19 @@ ENDPOINTS: list[tuple[Action, str, str, dict[str, Any]]] = [
                 "severity": "sev3",
                 "created_at": "2026-11-21T11:00:00Z",
             }
+        },
+    ),
+    (Action.SLO_READ, "GET", "/api/v1/slos", {}),
+    (Action.SLO_READ, "GET", "/api/v1/slos/none/none", {}),
+    (Action.SLO_READ, "GET", "/api/v1/slos/none/none/rules", {}),
+    (
+        Action.SLO_WRITE,
+        "POST",
+        "/api/v1/slos",
+        {
+            "content": _SLO,
+            "headers": {"content-type": "application/yaml"},
+            "params": {"dry_run": "true"},
         },
     ),
     (Action.ROLLOUT_READ, "GET", "/api/v1/rollouts", {}),

@@ -139,6 +139,10 @@ COMMANDS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/delivery/metrics"): "dora show",
     ("GET", "/api/v1/delivery/metrics/{metric}/explain"): "dora explain",
     ("GET", "/api/v1/delivery/kpis"): "kpi show",
+    ("POST", "/api/v1/slos"): "slo apply",
+    ("GET", "/api/v1/slos"): "slo list",
+    ("GET", "/api/v1/slos/{service}/{name}"): "slo show",
+    ("GET", "/api/v1/slos/{service}/{name}/rules"): "slo show",
     ("GET", "/api/v1/experiments/{key}/impact"): "experiment impact",
 }
 

@@ -29,6 +29,7 @@ from sluicegate.api.routes import gates as gate_routes
 from sluicegate.api.routes import metrics as metric_routes
 from sluicegate.api.routes import notifications as webhook_routes
 from sluicegate.api.routes import rollouts as rollout_routes
+from sluicegate.api.routes import slo as slo_routes
 from sluicegate.api.routes.access import identity
 from sluicegate.api.routes.access import jit as jit_routes
 from sluicegate.api.routes.flags import ofrep, runtime, sync
@@ -166,6 +167,10 @@ def create_app(container: Container, *, run_jobs: bool = True) -> FastAPI:
     app.include_router(metric_routes.router, prefix="/api/v1")
     app.include_router(delivery_routes.router, prefix="/api/v1")
     app.include_router(alert_routes.router, prefix="/api/v1")
+    from sluicegate.web.app import router as dashboard  # the one api -> web import (.importlinter)
+
+    app.include_router(dashboard)  # /ui, outside the OpenAPI document
+    app.include_router(slo_routes.router, prefix="/api/v1")
     app.add_middleware(
         EdgeMiddleware,
         max_bytes=container.settings.max_body_bytes,

@@ -140,7 +140,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "slo",
         "app",
         "SLOs as code: validate OpenSLO v1 or Sloth specs and generate their Prometheus rules, "
-        "offline (docs/slo.md).",
+        "offline; apply, list and show the SLOs stored on the server (docs/slo.md).",
     ),
     "judge": (
         "rollouts.judge",

@@ -1,9 +1,11 @@
-"""``sluice slo validate|rules FILE...``: SLOs as code, offline (no server needed).
+"""``sluice slo validate|rules FILE...``: SLOs as code, offline (no server needed); and
+``sluice slo apply|list|show``: the SLOs stored on the server, versioned and audited.
 
 A file holds OpenSLO v1 documents (``apiVersion: openslo/v1``; an SLO may name an SLI or a
 DataSource of the same file) or Sloth ``version: "prometheus/v1"`` specs, as YAML or JSON,
 several documents separated by ``---``. ``validate`` checks them; ``rules`` prints the
-Prometheus rule file (recorded error ratios, SRE Workbook burn-rate alerts). docs/slo.md.
+Prometheus rule file (recorded error ratios, SRE Workbook burn-rate alerts). ``apply`` stores a
+new revision of each SLO that changed (``POST /api/v1/slos``). docs/slo.md.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sluicegate.cli.apps import new_app
-from sluicegate.cli.common import JsonOpt, guard, read_bytes
+from sluicegate.cli.common import JsonOpt, client_session, guard, read_bytes
 from sluicegate.cli.exits import ExitCode
-from sluicegate.cli.output import CliError, emit_json, err, out
+from sluicegate.cli.output import CliError, emit_json, err, out, table
 
 if TYPE_CHECKING:
     from sluicegate.domain.slo import Slo
@@ -27,7 +29,7 @@ __all__ = ["app", "dump_yaml", "load_files"]
 
 app = new_app(
     help="SLOs as code: validate OpenSLO v1 or Sloth specs and generate their Prometheus "
-    "rules, offline (docs/slo.md).",
+    "rules, offline; apply, list and show the SLOs stored on the server (docs/slo.md).",
     no_args_is_help=True,
 )
 
@@ -170,3 +172,129 @@ def rules(
             raise CliError(f"cannot write {output}: {exc.strerror}", ExitCode.USAGE) from exc
     count = sum(len(g["rules"]) for g in document["groups"])
     err.print(f"wrote {count} rules for {len(slos)} SLOs to {output}")
+
+
+@app.command("apply")
+def apply(
+    files: FilesArg,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be stored; store nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store the SLOs on the server: a new revision of each SLO whose spec changed.
+
+    The files are checked here first, as by validate: nothing is sent unless all are valid.
+    """
+    with guard(as_json):
+        load_files(files)
+    results: list[dict[str, Any]] = []
+    with client_session(as_json) as client:
+        for path in files:
+            params: dict[str, Any] = {"dry_run": "true" if dry_run else "false"}
+            if path != "-":
+                params["filename"] = Path(path).name
+            answer = client.request(
+                "POST",
+                "/api/v1/slos",
+                params=params,
+                content=read_bytes(path),
+                headers={"content-type": "application/yaml"},
+            )
+            results += [{"file": path, **slo} for slo in answer["slos"]]
+    if as_json:
+        emit_json({"dry_run": dry_run, "slos": results})
+        return
+    stored = "would store" if dry_run else "stored"
+    rows = [
+        (
+            r["file"],
+            f"{r['service']}/{r['name']}",
+            str(r["revision"]),
+            stored if r["changed"] else "unchanged",
+        )
+        for r in results
+    ]
+    table("SLOs (dry run)" if dry_run else "SLOs", ["file", "slo", "revision", "result"], rows)
+
+
+@app.command("list")
+def list_stored(
+    service: Annotated[str | None, typer.Option(help="Only this service's SLOs.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The SLOs stored on the server, the latest revision of each."""
+    with client_session(as_json) as client:
+        found = client.request(
+            "GET", "/api/v1/slos", params={} if service is None else {"service": service}
+        )
+    if as_json:
+        emit_json(found)
+        return
+    rows = [
+        (
+            s["service"],
+            s["name"],
+            str(s["objective"]),
+            f"{s['window_days']}d",
+            str(s["revision"]),
+            s["format"],
+            s["recorded_at"],
+        )
+        for s in found["slos"]
+    ]
+    table(
+        "SLOs", ["service", "name", "objective", "window", "revision", "format", "recorded"], rows
+    )
+
+
+@app.command("show")
+def show(
+    service: Annotated[str, typer.Argument(help="The SLO's service.")],
+    name: Annotated[str, typer.Argument(help="The SLO's name.")],
+    revision: Annotated[
+        int | None, typer.Option(help="This revision, not the latest.", min=1)
+    ] = None,
+    rules_only: Annotated[
+        bool, typer.Option("--rules", help="Print the revision's Prometheus rule file.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """One stored SLO (its latest revision, or --revision N), or with --rules its rule file."""
+    params = {} if revision is None else {"revision": revision}
+    with client_session(as_json) as client:
+        if rules_only:
+            text = client.request(
+                "GET",
+                f"/api/v1/slos/{service}/{name}/rules",
+                params={**params, "format": "json" if as_json else "yaml"},
+            )
+        else:
+            found = client.request("GET", f"/api/v1/slos/{service}/{name}", params=params)
+    if rules_only:
+        if as_json:
+            emit_json(text)
+        else:
+            sys.stdout.write(text)
+        return
+    if as_json:
+        emit_json(found)
+        return
+    rows = [
+        (key, str(found.get(key)))
+        for key in (
+            "service",
+            "name",
+            "revision",
+            "latest_revision",
+            "objective",
+            "window_days",
+            "format",
+            "filename",
+            "recorded_at",
+            "recorded_by",
+        )
+    ]
+    rules_count = sum(len(g["rules"]) for g in found["rules"]["groups"])
+    rows.append(("rules", f"{rules_count} (sluice slo show {service} {name} --rules)"))
+    table(f"SLO {service}/{name}", ["field", "value"], rows)

@@ -76,6 +76,7 @@ class AuditAction(StrEnum):
     ROLLOUT_STEP_APPLY = "rollout.step-apply"
     ROLLOUT_SUCCEED = "rollout.succeed"
     SETTINGS_UPDATE = "settings.update"
+    SLO_APPLY = "slo.apply"
     TEAM_CREATE = "team.create"
     TOKEN_ISSUE = "token.issue"
     TOKEN_REVOKE = "token.revoke"
@@ -139,6 +140,7 @@ class EventType(StrEnum):
     ROLLOUT_STEP_APPLIED = "rollout.step-applied"
     ROLLOUT_SUCCEEDED = "rollout.succeeded"
     SETTINGS_UPDATED = "settings.updated"
+    SLO_APPLIED = "slo.applied"
     TEAM_CREATED = "team.created"
     TOKEN_ISSUED = "token.issued"
     TOKEN_REVOKED = "token.revoked"
@@ -205,6 +207,7 @@ NOTIFIED_BY_RECORD: Mapping[AuditAction, EventType] = {
     _A.ROLLOUT_STEP_APPLY: _E.ROLLOUT_STEP_APPLIED,
     _A.ROLLOUT_SUCCEED: _E.ROLLOUT_SUCCEEDED,
     _A.SETTINGS_UPDATE: _E.SETTINGS_UPDATED,
+    _A.SLO_APPLY: _E.SLO_APPLIED,
     _A.TEAM_CREATE: _E.TEAM_CREATED,
     _A.TOKEN_ISSUE: _E.TOKEN_ISSUED,
     _A.TOKEN_REVOKE: _E.TOKEN_REVOKED,

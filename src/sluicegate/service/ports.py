@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         RolloutRepository,
         RolloutStepRepository,
     )
+    from sluicegate.service.slo.ports import SloRepository
 
 __all__ = [
     "Clock",
@@ -96,6 +97,7 @@ class UnitOfWork(Protocol):
     deployments: DeploymentRepository
     changes: ChangeRepository
     delivery_incidents: IncidentEventRepository
+    slos: SloRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -29,6 +29,8 @@ from sluicegate.service.gates.payloads import override_payload
 from sluicegate.service.gates.ports import GateOverrideRecord
 from sluicegate.service.notifications.payloads import subscription_payload
 from sluicegate.service.notifications.ports import WebhookSubscriptionRecord
+from sluicegate.service.slo.payloads import slo_payload
+from sluicegate.service.slo.ports import StoredSlo
 
 T0 = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 ISO = "2026-12-01T09:30:00+00:00"
@@ -175,3 +177,30 @@ def test_override_and_subscription_payloads() -> None:
     assert set(payload) == {
         "id", "name", "url", "events", "format", "active", "created_by", "created_at", "updated_at"
     }  # fmt: skip
+
+
+def test_slo_payload() -> None:
+    spec = {"service": "search", "name": "availability", "objective": 0.999}
+    stored = StoredSlo(
+        "search",
+        "availability",
+        2,
+        "sloth",
+        "version: ...",
+        "slo.yaml",
+        spec,
+        0.999,
+        30,
+        T0,
+        "user:a",
+    )
+    assert slo_payload(stored) == {
+        "service": "search",
+        "name": "availability",
+        "revision": 2,
+        "format": "sloth",
+        "filename": "slo.yaml",
+        "objective": 0.999,
+        "window_days": 30,
+        "spec": spec,
+    }

@@ -17,6 +17,7 @@ from sluicegate.adapters.db import (  # noqa: F401 - imported to register their 
     notifications,
     rollouts,
     settings,
+    slo,
 )
 from sluicegate.adapters.db.schema import metadata
 

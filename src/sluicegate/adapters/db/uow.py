@@ -25,6 +25,7 @@ from sluicegate.adapters.db.rollouts import (
     SqlRolloutSteps,
 )
 from sluicegate.adapters.db.settings import SqlSettings
+from sluicegate.adapters.db.slo import SqlSlos
 from sluicegate.domain.errors import Conflict
 from sluicegate.service.access.ports import (
     JitRepository,
@@ -51,6 +52,7 @@ from sluicegate.service.rollouts.ports import (
     RolloutRepository,
     RolloutStepRepository,
 )
+from sluicegate.service.slo.ports import SloRepository
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     deployments: DeploymentRepository
     changes: ChangeRepository
     delivery_incidents: IncidentEventRepository
+    slos: SloRepository
 
     def __init__(
         self,
@@ -128,6 +131,7 @@ class SqlUnitOfWork:
         self.deployments = SqlDeployments(conn)
         self.changes = SqlChanges(conn)
         self.delivery_incidents = SqlDeliveryIncidents(conn)
+        self.slos = SqlSlos(conn)
         return self
 
     def __exit__(

@@ -104,6 +104,8 @@ class Action(StrEnum):
     METRICS_READ = "metrics:read"
     DELIVERY_WRITE = "delivery:write"
     DELIVERY_READ = "delivery:read"
+    SLO_WRITE = "slo:write"
+    SLO_READ = "slo:read"
 
 
 #: The minimum role for each action.
@@ -150,6 +152,8 @@ PERMISSIONS: Mapping[Action, Role] = {
     Action.METRICS_READ: Role.VIEWER,
     Action.DELIVERY_WRITE: Role.CONTRIBUTOR,
     Action.DELIVERY_READ: Role.VIEWER,
+    Action.SLO_WRITE: Role.CONTRIBUTOR,
+    Action.SLO_READ: Role.VIEWER,
 }
 
 
