@@ -120,6 +120,11 @@ def test_a_newcomer_walks_the_demo_and_the_readme(tmp_path: Path) -> None:
                 assert states["payments-pii-export"] == "rejected"
                 assert states["search-ranking-v2"] == "proposed"
                 assert len(client.get("/rollouts").json()["items"]) == 2
+                slos = client.get("/slos").json()
+                assert {(x["service"], x["name"]) for x in slos["slos"]} >= {
+                    ("checkout", "availability"),
+                    ("search", "requests-availability"),
+                }, slos
 
                 # The README's walkthrough, line by line, as a newcomer pastes it.
                 lines = _walkthrough_lines()

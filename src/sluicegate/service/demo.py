@@ -15,7 +15,15 @@ from sluicegate.service.access.ports import UserRecord
 from sluicegate.service.context import Deps, RequestContext
 from sluicegate.service.delivery.history import generate
 
-__all__ = ["STEP_SECONDS", "demo_round", "load_demo", "load_history", "round_finished"]
+__all__ = [
+    "DEMO_SLOS",
+    "STEP_SECONDS",
+    "demo_round",
+    "load_demo",
+    "load_history",
+    "load_slos",
+    "round_finished",
+]
 
 _USERS: list[tuple[str, str, Role, list[ReviewerDomain], list[str]]] = [
     ("alice", "Alice Contributor", Role.CONTRIBUTOR, [], ["payments"]),
@@ -200,6 +208,7 @@ def load_demo(deps: Deps, admin: RequestContext) -> list[str]:
         ),
     )
     load_history(deps, admin)
+    load_slos(deps, admin)
     return [
         "checkout-redesign",
         "search-ranking-v2",
@@ -354,3 +363,22 @@ def load_history(deps: Deps, admin: RequestContext, *, days: int = 365) -> dict[
         "deployments": len(made.deployments),
         "incidents": len(made.incidents),
     }
+
+
+#: the demo's SLO files (copies of examples/slo/, shipped with the package)
+DEMO_SLOS = ("slo-checkout.yaml", "slo-search.yaml")
+
+
+def load_slos(deps: Deps, admin: RequestContext) -> list[dict[str, Any]]:
+    """Apply the demo's SLOs (checkout in OpenSLO, search in Sloth's format): a re-run is a
+    no-op, as for any SLO applied twice."""
+    from importlib.resources import files
+
+    from sluicegate.service import slo
+
+    folder = files("sluicegate") / "resources" / "demo"
+    applied: list[dict[str, Any]] = []
+    for name in DEMO_SLOS:
+        text = (folder / name).read_text(encoding="utf-8")
+        applied += slo.apply_slos(deps, admin, text, filename=name)
+    return applied
