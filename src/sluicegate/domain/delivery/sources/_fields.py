@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sluicegate.domain.delivery.changes import Change, check_change
+from sluicegate.domain.delivery.changes import Change, ChangeKind, check_change
 from sluicegate.domain.delivery.records import Deployment, check_deployment
 from sluicegate.domain.delivery.sources import Parsed, PayloadError
 from sluicegate.domain.errors import FieldError
@@ -27,6 +27,7 @@ __all__ = [
     "first_line",
     "labels",
     "parse_time",
+    "pushed_commits",
     "revert_of_commit",
 ]
 
@@ -349,3 +350,30 @@ def checked(parsed: Parsed, paths: Mapping[str, str]) -> Parsed:
     for c in parsed.changes:
         _raise_first(_change_errors(c), paths)
     return parsed
+
+
+#: one pushed commit: its node, sha, author time, the time it landed, its reverts and title
+Pushed = tuple[Node, str, datetime, datetime, str | None, str | None]
+
+
+def pushed_commits(
+    source: str, repo: str, commits: Iterable[Pushed], paths: Mapping[str, str]
+) -> Parsed:
+    """The commit changes of a push to the default branch, each checked (errors at ``paths``,
+    ``reverts`` at the commit's own message), a sha listed twice counted once."""
+    changes: dict[str, Change] = {}
+    for node, sha, authored, landed, reverts, title in commits:
+        change = Change(
+            source=source,
+            id=sha,
+            kind=ChangeKind.COMMIT,
+            repo=repo,
+            authored_at=authored,
+            sha=sha,
+            merged_at=landed,
+            reverts=reverts,
+            title=title,
+        )
+        checked(Parsed(changes=(change,)), {**paths, "reverts": node.at(paths["reverts"])})
+        changes.setdefault(sha, change)
+    return Parsed(changes=tuple(changes.values()))

@@ -50,6 +50,7 @@ from sluicegate.domain.delivery.sources._fields import (
     clean_title,
     first_line,
     labels,
+    pushed_commits,
     revert_of_commit,
 )
 
@@ -245,30 +246,17 @@ def _push(body: Node, rules: SourceRules) -> Parsed:
         return Parsed(ignored=f"push does not update the default branch {default}")
     repo = _repo_name(repository.obj("project").text("name"), repository)
     pushed_at = resource.time("date")
-    changes: dict[str, Change] = {}
+    commits = []
     for commit in resource.objects("commits"):
         sha = commit.sha("commitId")
         authored = commit.obj("author").time("date")
         comment = commit.opt_text("comment") or ""
-        change = Change(
-            source=rules.name,
-            id=sha,
-            kind=ChangeKind.COMMIT,
-            repo=repo,
-            authored_at=authored,
-            sha=sha,
-            merged_at=max(pushed_at, authored),
-            reverts=revert_of_commit(comment),
-            title=first_line(comment),
-        )
-        checked(
-            Parsed(changes=(change,)),
-            {"repo": "resource.repository.name", "reverts": commit.at("comment")},
-        )
-        changes.setdefault(sha, change)
-    if not changes:
+        reverts, title = revert_of_commit(comment), first_line(comment)
+        commits.append((commit, sha, authored, max(pushed_at, authored), reverts, title))
+    if not commits:
         return Parsed(ignored="push lists no commits")
-    return Parsed(changes=tuple(changes.values()))
+    paths = {"repo": "resource.repository.name", "reverts": "comment"}
+    return pushed_commits(rules.name, repo, commits, paths)
 
 
 _HANDLERS: Mapping[str, Callable[[Node, SourceRules], Parsed]] = {

@@ -54,6 +54,7 @@ from sluicegate.domain.delivery.sources._fields import (
     clean_title,
     first_line,
     labels,
+    pushed_commits,
     revert_of_commit,
 )
 
@@ -278,30 +279,17 @@ def _push(body: Node, rules: SourceRules) -> Parsed:
         return Parsed(ignored=f"push to {ref}, not to the default branch {default}")
     repo = repository.text("full_name")
     pushed_at = repository.epoch_or_time("pushed_at")
-    changes: dict[str, Change] = {}
+    commits = []
     for commit in body.objects("commits"):
         sha = commit.sha("id")
         authored = commit.time("timestamp")
         message = commit.opt_text("message") or ""
-        change = Change(
-            source=rules.name,
-            id=sha,
-            kind=ChangeKind.COMMIT,
-            repo=repo,
-            authored_at=authored,
-            sha=sha,
-            merged_at=max(pushed_at, authored),
-            reverts=revert_of_commit(message),
-            title=first_line(message),
-        )
-        checked(
-            Parsed(changes=(change,)),
-            {"repo": "repository.full_name", "reverts": commit.at("message")},
-        )
-        changes.setdefault(sha, change)
-    if not changes:
+        reverts, title = revert_of_commit(message), first_line(message)
+        commits.append((commit, sha, authored, max(pushed_at, authored), reverts, title))
+    if not commits:
         return Parsed(ignored=f"push to {ref} lists no commits")
-    return Parsed(changes=tuple(changes.values()))
+    paths = {"repo": "repository.full_name", "reverts": "message"}
+    return pushed_commits(rules.name, repo, commits, paths)
 
 
 _HANDLERS: Mapping[str, Callable[[Node, SourceRules], Parsed]] = {

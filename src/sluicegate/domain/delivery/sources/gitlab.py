@@ -54,6 +54,7 @@ from sluicegate.domain.delivery.sources._fields import (
     clean_title,
     first_line,
     labels,
+    pushed_commits,
     revert_of_commit,
 )
 
@@ -252,26 +253,13 @@ def _push(body: Node, rules: SourceRules) -> Parsed:
     if not commits:
         return Parsed(ignored=f"push to {ref} lists no commits")
     pushed_at = max(authored for _, _, authored in commits)
-    changes: dict[str, Change] = {}
+    pushed = []
     for commit, sha, authored in commits:
         message = commit.opt_text("message") or ""
-        change = Change(
-            source=rules.name,
-            id=sha,
-            kind=ChangeKind.COMMIT,
-            repo=path,
-            authored_at=authored,
-            sha=sha,
-            merged_at=pushed_at,
-            reverts=_reverts(message, path),
-            title=clean_title(commit.opt_text("title")) or first_line(message),
-        )
-        checked(
-            Parsed(changes=(change,)),
-            {"repo": "project.path_with_namespace", "reverts": commit.at("message")},
-        )
-        changes.setdefault(sha, change)
-    return Parsed(changes=tuple(changes.values()))
+        title = clean_title(commit.opt_text("title")) or first_line(message)
+        pushed.append((commit, sha, authored, pushed_at, _reverts(message, path), title))
+    paths = {"repo": "project.path_with_namespace", "reverts": "message"}
+    return pushed_commits(rules.name, path, pushed, paths)
 
 
 _HANDLERS: Mapping[str, Callable[[Node, SourceRules], Parsed]] = {
