@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.json_mutations import mutate_some
 
 from sluicegate.domain.delivery.changes import Change, ChangeKind, check_change
 from sluicegate.domain.delivery.records import (
@@ -346,36 +345,10 @@ REPLACEMENTS: list[object] = [
 ]
 
 
-def paths(node: object, prefix: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
-    items: list[tuple[object, object]] = []
-    if isinstance(node, dict):
-        items = list(node.items())
-    elif isinstance(node, list):
-        items = list(enumerate(node))
-    for key, child in items:
-        yield (*prefix, key)
-        yield from paths(child, (*prefix, key))
-
-
-def mutate(doc: Any, path: tuple[object, ...], replacement: object, drop: bool) -> None:
-    parent = doc
-    for key in path[:-1]:
-        parent = parent[key]
-    if drop:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = copy.deepcopy(replacement)
-
-
 @st.composite
 def mutated(draw: st.DrawFn) -> Any:
     doc = load(draw(st.sampled_from(FILES)))
-    for _ in range(draw(st.integers(1, 3))):
-        found = list(paths(doc))
-        if not found:
-            break
-        path = draw(st.sampled_from(found))
-        mutate(doc, path, draw(st.sampled_from(REPLACEMENTS)), draw(st.booleans()))
+    mutate_some(draw, doc, REPLACEMENTS)
     return doc
 
 
